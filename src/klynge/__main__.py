@@ -1,0 +1,3 @@
+from klynge.cli import main
+
+main()

@@ -1,0 +1,123 @@
+"""Who may see and do what: the one place where object-level scoping is decided.
+
+The web views, the REST API and the command line all ask here. A coordinator sees and changes only
+their own cluster; region roles only their region; an administrator everything.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from klynge.accounts.models import Role, RoleAssignment
+
+if TYPE_CHECKING:
+    from klynge.registry.models import GpCluster, Practice, Region
+
+
+class Action(StrEnum):
+    VIEW = "view"  # see the cluster, its practices, documents, audit trail and economy
+    EDIT = "edit"  # register practices, capacities, memberships, documents; complete the cluster
+    ADMINISTER = "administer"  # region-side changes: create clusters, CVR/NemKonto, region settings
+
+
+# Which roles grant which actions, and over what scope.
+_CLUSTER_ROLES: dict[Action, set[str]] = {
+    Action.VIEW: {Role.COORDINATOR},
+    Action.EDIT: {Role.COORDINATOR},
+    Action.ADMINISTER: set(),
+}
+_REGION_ROLES: dict[Action, set[str]] = {
+    Action.VIEW: {Role.REGION_OFFICER, Role.REGION_APPROVER},
+    Action.EDIT: {Role.REGION_OFFICER},
+    Action.ADMINISTER: {Role.REGION_OFFICER},
+}
+
+
+def _assignments(user: Any) -> list[RoleAssignment]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_klynge_roles", None)
+    if cached is None:
+        cached = list(RoleAssignment.objects.filter(user=user))
+        user._klynge_roles = cached
+    return cached
+
+
+def is_admin(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or any(a.role == Role.ADMIN for a in _assignments(user))
+
+
+def roles(user: Any) -> set[str]:
+    found = {a.role for a in _assignments(user)}
+    if getattr(user, "is_superuser", False):
+        found.add(Role.ADMIN)
+    return found
+
+
+def _cluster_filter(user: Any, action: Action) -> Q | None:
+    """A filter on GpCluster for the clusters ``user`` may perform ``action`` on (None: all)."""
+    if is_admin(user):
+        return None
+    q = Q(pk__in=[])
+    for a in _assignments(user):
+        if a.role in _CLUSTER_ROLES[action] and a.gp_cluster_id:
+            q |= Q(pk=a.gp_cluster_id)
+        if a.role in _REGION_ROLES[action] and a.region_id:
+            q |= Q(region_id=a.region_id)
+    return q
+
+
+def gp_clusters(user: Any, action: Action = Action.VIEW) -> QuerySet[GpCluster]:
+    """The GP clusters ``user`` may perform ``action`` on."""
+    from klynge.registry.models import GpCluster
+
+    q = _cluster_filter(user, action)
+    return GpCluster.objects.all() if q is None else GpCluster.objects.filter(q)
+
+
+def regions(user: Any, action: Action = Action.VIEW) -> QuerySet[Region]:
+    """The regions whose region-level data ``user`` may see (VIEW) or configure (ADMINISTER)."""
+    from klynge.registry.models import Region
+
+    if is_admin(user):
+        return Region.objects.all()
+    ids = {a.region_id for a in _assignments(user) if a.role in _REGION_ROLES[action] and a.region_id}
+    return Region.objects.filter(pk__in=ids)
+
+
+def practices(user: Any) -> QuerySet[Practice]:
+    """Practices visible to ``user``: those of their regions, or ever a member of their cluster."""
+    from klynge.registry.models import Practice
+
+    if is_admin(user):
+        return Practice.objects.all()
+    region_ids = list(regions(user).values_list("pk", flat=True))
+    cluster_ids = [a.gp_cluster_id for a in _assignments(user) if a.role == Role.COORDINATOR and a.gp_cluster_id]
+    return Practice.objects.filter(Q(region_id__in=region_ids) | Q(memberships__cluster_id__in=cluster_ids)).distinct()
+
+
+def can(user: Any, action: Action, cluster: GpCluster) -> bool:
+    q = _cluster_filter(user, action)
+    if q is None:
+        return True
+    return gp_clusters(user, action).filter(pk=cluster.pk).exists()
+
+
+def can_in_region(user: Any, action: Action, region: Region) -> bool:
+    return regions(user, action).filter(pk=region.pk).exists()
+
+
+def require(user: Any, action: Action, cluster: GpCluster) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` may perform ``action`` on ``cluster``."""
+    if not can(user, action, cluster):
+        raise PermissionDenied(_("Du har ikke adgang til klyngen %(name)s.") % {"name": cluster.name})
+
+
+def require_region(user: Any, action: Action, region: Region) -> None:
+    if not can_in_region(user, action, region):
+        raise PermissionDenied(_("Du har ikke adgang til %(region)s.") % {"region": region.name})

@@ -1,0 +1,44 @@
+"""Money in the database: integer øre in the column, ``Decimal`` kroner in Python.
+
+SQLite stores Django's DecimalField as a floating-point number and its sums drift, so every amount is
+kept as a whole number of øre (BIGINT) and converted at the boundary.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from klynge.core.money import ORE, from_ore, to_ore
+
+
+class MoneyField(models.BigIntegerField):
+    """An amount in kroner as ``Decimal`` with two decimals, stored as integer øre."""
+
+    description = "Amount in DKK stored as integer øre"
+
+    def from_db_value(self, value: int | None, expression: Any, connection: Any) -> Decimal | None:
+        return None if value is None else from_ore(value)
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if value is None or isinstance(value, Decimal):
+            return value
+        try:
+            return Decimal(str(value)).quantize(ORE)
+        except ArithmeticError as exc:
+            raise ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value}) from exc
+
+    def get_prep_value(self, value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise TypeError("MoneyField takes Decimal kroner, not int øre")
+        return to_ore(Decimal(str(value)))
+
+    def formfield(self, **kwargs: Any) -> Any:
+        from django import forms
+
+        return forms.DecimalField(max_digits=15, decimal_places=2, **kwargs)

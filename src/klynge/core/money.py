@@ -1,0 +1,61 @@
+"""Money rules: ``Decimal`` kroner, rounded per line to øre, half up. Never float."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+ORE = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+class MoneyError(ValueError):
+    """An amount that is not a valid sum of money (not a number, float, too many decimals)."""
+
+
+def round_ore(value: Decimal) -> Decimal:
+    """Round to whole øre, half up (A10)."""
+    return value.quantize(ORE, rounding=ROUND_HALF_UP)
+
+
+def parse_amount(text: str | Decimal | int, *, allow_negative: bool = False) -> Decimal:
+    """Parse an amount given as a string with at most two decimals ("1000.00", "1000").
+
+    Floats are refused: they cannot represent øre exactly.
+    """
+    if isinstance(text, float):
+        raise MoneyError("float")
+    try:
+        value = Decimal(str(text).strip())
+    except InvalidOperation as exc:
+        raise MoneyError("not_a_number") from exc
+    if not value.is_finite():
+        raise MoneyError("not_a_number")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise MoneyError("too_many_decimals")
+    if value < 0 and not allow_negative:
+        raise MoneyError("negative")
+    return value.quantize(ORE)
+
+
+def to_ore(value: Decimal) -> int:
+    """Kroner to whole øre; refuses amounts that are not whole øre rather than rounding silently."""
+    ore = value * 100
+    if ore != ore.to_integral_value():
+        raise MoneyError("too_many_decimals")
+    return int(ore)
+
+
+def from_ore(ore: int) -> Decimal:
+    return (Decimal(ore) / 100).quantize(ORE)
+
+
+def format_dkk(value: Decimal) -> str:
+    """Danish format: 1.234.567,89 (thousands with dots, decimal comma)."""
+    sign = "-" if value < 0 else ""
+    whole, _, frac = f"{abs(value).quantize(ORE):f}".partition(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return f"{sign}{'.'.join(groups) or '0'},{frac or '00'}"
