@@ -38,7 +38,9 @@ def make_user(db: Any) -> Callable[..., Any]:
 
     counter = iter(range(1, 10_000))
 
-    def make(role: str | None = None, *, username: str = "", password: str = "demo-pass-123", **scope: Any) -> Any:
+    def make(
+        role: str | None = None, *, username: str = "", password: str = "demo-pass-123", **scope: Any
+    ) -> Any:
         name = username or f"{role or 'user'}{next(counter)}"
         user = User.objects.create_user(username=name, email=f"{name}@example.dk", password=password)
         if role == "admin":

@@ -19,8 +19,14 @@ D = dt.date
 def add(cluster: Any, actor: Any, number: str = "100001", joined: dt.date = D(2018, 10, 1), **kw: Any) -> Any:
     kw.setdefault("name", f"Praksis {number}")
     kw.setdefault("capacities", 2)
-    return services.practice_add(actor=actor, cluster=cluster, provider_number=number, joined=joined,
-                                 today=kw.pop("today", joined), **kw)
+    return services.practice_add(
+        actor=actor,
+        cluster=cluster,
+        provider_number=number,
+        joined=joined,
+        today=kw.pop("today", joined),
+        **kw,
+    )
 
 
 def test_creating_a_cluster_gives_the_coordinator_a_role_and_a_welcome_mail(
@@ -30,8 +36,12 @@ def test_creating_a_cluster_gives_the_coordinator_a_role_and_a_welcome_mail(
     region.save()
     with django_capture_on_commit_callbacks(execute=True):
         cluster = services.cluster_create(
-            actor=officer, region=region, name="Klynge Vest", founded_on=D(2019, 1, 1),
-            coordinator_email="Ane@Example.dk", coordinator_name="Ane Hansen",
+            actor=officer,
+            region=region,
+            name="Klynge Vest",
+            founded_on=D(2019, 1, 1),
+            coordinator_email="Ane@Example.dk",
+            coordinator_name="Ane Hansen",
         )
     assert cluster.role_assignments.get().user.email == "ane@example.dk"
     assert len(mail.outbox) == 1
@@ -40,18 +50,31 @@ def test_creating_a_cluster_gives_the_coordinator_a_role_and_a_welcome_mail(
     assert AuditEntry.objects.filter(gp_cluster=cluster, action="gp_cluster.create", actor=officer).exists()
 
 
-def test_cluster_with_cvr_failing_modulus_11_is_refused_and_nothing_is_stored(officer: Any, region: Any) -> None:
+def test_cluster_with_cvr_failing_modulus_11_is_refused_and_nothing_is_stored(
+    officer: Any, region: Any
+) -> None:
     with pytest.raises(ValidationError) as info:
-        services.cluster_create(actor=officer, region=region, name="X", founded_on=D(2019, 1, 1),
-                                cvr="29403474", coordinator_email="x@example.dk")
+        services.cluster_create(
+            actor=officer,
+            region=region,
+            name="X",
+            founded_on=D(2019, 1, 1),
+            cvr="29403474",
+            coordinator_email="x@example.dk",
+        )
     assert "modulus 11" in info.value.message_dict["cvr"][0]
     assert not GpCluster.objects.filter(name="X").exists()
 
 
 def test_officer_cannot_create_a_cluster_in_another_region(officer: Any, other_region: Any) -> None:
     with pytest.raises(PermissionDenied):
-        services.cluster_create(actor=officer, region=other_region, name="X", founded_on=D(2019, 1, 1),
-                                coordinator_email="x@example.dk")
+        services.cluster_create(
+            actor=officer,
+            region=other_region,
+            name="X",
+            founded_on=D(2019, 1, 1),
+            coordinator_email="x@example.dk",
+        )
 
 
 def test_coordinator_adds_a_new_practice_and_the_change_is_audited(cluster: Any, coordinator: Any) -> None:
@@ -88,15 +111,24 @@ def test_a_practice_cannot_be_in_two_clusters_on_the_same_day(make_cluster: Any,
 
 def test_unknown_provider_number_needs_name_and_capacities(cluster: Any, coordinator: Any) -> None:
     with pytest.raises(ValidationError) as info:
-        services.practice_add(actor=coordinator, cluster=cluster, provider_number="123456", joined=D(2019, 1, 1))
+        services.practice_add(
+            actor=coordinator, cluster=cluster, provider_number="123456", joined=D(2019, 1, 1)
+        )
     assert set(info.value.message_dict) == {"capacities", "name"}
 
 
 def test_duplicate_provider_number_is_refused(cluster: Any, coordinator: Any, region: Any) -> None:
     add(cluster, coordinator, number="100001")
     with pytest.raises(ValidationError) as info:
-        services.practice_create(actor=coordinator, region=region, provider_number="100001", name="Kopi",
-                                 capacities=1, capacities_from=D(2019, 1, 1), cluster=cluster)
+        services.practice_create(
+            actor=coordinator,
+            region=region,
+            provider_number="100001",
+            name="Kopi",
+            capacities=1,
+            capacities_from=D(2019, 1, 1),
+            cluster=cluster,
+        )
     assert "allerede registreret" in info.value.message_dict["provider_number"][0]
     assert Practice.objects.count() == 1
 
@@ -113,8 +145,9 @@ def test_left_must_be_after_joined(cluster: Any, coordinator: Any) -> None:
 def test_moving_a_practice_ends_one_membership_and_starts_the_next(make_cluster: Any, officer: Any) -> None:
     first, second = make_cluster("A"), make_cluster("B")
     membership = add(first, officer)
-    new = services.practice_move(actor=officer, membership=membership, to_cluster=second, on=D(2021, 7, 1),
-                                 today=D(2021, 7, 1))
+    new = services.practice_move(
+        actor=officer, membership=membership, to_cluster=second, on=D(2021, 7, 1), today=D(2021, 7, 1)
+    )
     membership.refresh_from_db()
     assert membership.left == D(2021, 7, 1) and new.joined == D(2021, 7, 1) and new.cluster == second
     assert AuditEntry.objects.filter(action="membership.move").count() == 2
@@ -141,8 +174,15 @@ def test_completion_lists_what_is_missing_and_completes_when_nothing_is(
     from klynge.registry.models import Document, DocumentType
 
     for doc_type in cluster.region.required_documents.all():  # stand-ins; uploads are tested on their own
-        Document.objects.create(cluster=cluster, document_type=doc_type, file="x.pdf", original_name="x.pdf",
-                                content_type="application/pdf", size=1, sha256="0" * 64)
+        Document.objects.create(
+            cluster=cluster,
+            document_type=doc_type,
+            file="x.pdf",
+            original_name="x.pdf",
+            content_type="application/pdf",
+            size=1,
+            sha256="0" * 64,
+        )
     assert DocumentType.objects.count() >= 2
     with django_capture_on_commit_callbacks(execute=True):
         services.cluster_complete(actor=coordinator, cluster=cluster, today=D(2019, 2, 15))

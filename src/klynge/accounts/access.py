@@ -97,8 +97,12 @@ def practices(user: Any) -> QuerySet[Practice]:
     if is_admin(user):
         return Practice.objects.all()
     region_ids = list(regions(user).values_list("pk", flat=True))
-    cluster_ids = [a.gp_cluster_id for a in _assignments(user) if a.role == Role.COORDINATOR and a.gp_cluster_id]
-    return Practice.objects.filter(Q(region_id__in=region_ids) | Q(memberships__cluster_id__in=cluster_ids)).distinct()
+    cluster_ids = [
+        a.gp_cluster_id for a in _assignments(user) if a.role == Role.COORDINATOR and a.gp_cluster_id
+    ]
+    return Practice.objects.filter(
+        Q(region_id__in=region_ids) | Q(memberships__cluster_id__in=cluster_ids)
+    ).distinct()
 
 
 def can(user: Any, action: Action, cluster: GpCluster) -> bool:

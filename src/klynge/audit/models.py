@@ -12,7 +12,11 @@ class AuditEntry(models.Model):
 
     at = models.DateTimeField(_("tidspunkt"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("udført af")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("udført af"),
     )
     action = models.CharField(_("handling"), max_length=64)
     summary = models.CharField(_("beskrivelse"), max_length=500)

@@ -29,7 +29,9 @@ class MoneyField(models.BigIntegerField):
         try:
             return Decimal(str(value)).quantize(ORE)
         except ArithmeticError as exc:
-            raise ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value}) from exc
+            raise ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from exc
 
     def get_prep_value(self, value: Any) -> int | None:
         if value is None:

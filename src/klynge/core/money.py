@@ -54,7 +54,7 @@ def format_dkk(value: Decimal) -> str:
     """Danish format: 1.234.567,89 (thousands with dots, decimal comma)."""
     sign = "-" if value < 0 else ""
     whole, _, frac = f"{abs(value).quantize(ORE):f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

@@ -50,11 +50,16 @@ def facts_for(cluster: GpCluster) -> rules.CompletionFacts:
 def checklist(cluster: GpCluster) -> list[Item]:
     """Each condition of A1 with a label and, when missing, what to do about it."""
     items = []
+    label: str | Promise
+    fix: str | Promise
     for item in rules.checklist(facts_for(cluster)):
         if item.code == "cvr":
             label, fix = _("Gyldigt CVR-nummer"), _("Indtast klyngens CVR-nummer (8 cifre, modulus 11).")
         elif item.code == "nemkonto":
-            label, fix = _("NemKonto bekræftet"), _("Regionen skal registrere, at klyngens NemKonto er bekræftet.")
+            label, fix = (
+                _("NemKonto bekræftet"),
+                _("Regionen skal registrere, at klyngens NemKonto er bekræftet."),
+            )
         elif item.code == "practices":
             label, fix = _("Mindst én praksis registreret"), _("Tilføj klyngens praksis.")
         elif item.code == "all_registered":
@@ -65,5 +70,12 @@ def checklist(cluster: GpCluster) -> list[Item]:
         else:
             label = _("Dokument: %(name)s") % {"name": item.document_name}
             fix = _("Upload %(name)s.") % {"name": item.document_name}
-        items.append(Item(item.code if item.code != "document" else f"document:{item.document_code}", item.done, label, fix))
+        items.append(
+            Item(
+                item.code if item.code != "document" else f"document:{item.document_code}",
+                item.done,
+                label,
+                fix,
+            )
+        )
     return items

@@ -43,8 +43,12 @@ def check_upload(upload: UploadedFile) -> Kind:
         raise _refuse(_("Fil: filen er tom. Vælg dokumentet igen."))
     if size > limit:
         raise ValidationError(
-            {"file": [_("Fil: filen fylder %(size)s; den må højst fylde %(limit)s. Gem den mindre, fx som PDF.")
-                      % {"size": filesizeformat(size), "limit": filesizeformat(limit)}]},
+            {
+                "file": [
+                    _("Fil: filen fylder %(size)s; den må højst fylde %(limit)s. Gem den mindre, fx som PDF.")
+                    % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
+                ]
+            },
             code="document_size",
         )
     upload.seek(0)
@@ -60,8 +64,11 @@ def check_upload(upload: UploadedFile) -> Kind:
         if kind:
             return kind
     raise _refuse(
-        _("Fil: %(name)s er ikke et PDF-, DOCX- eller ODT-dokument (indholdet er kontrolleret, ikke navnet). "
-          "Gem dokumentet i et af de formater og upload det igen.") % {"name": upload.name}
+        _(
+            "Fil: %(name)s er ikke et PDF-, DOCX- eller ODT-dokument (indholdet er kontrolleret, ikke navnet). "
+            "Gem dokumentet i et af de formater og upload det igen."
+        )
+        % {"name": upload.name}
     )
 
 
@@ -74,9 +81,12 @@ def _zip_document_kind(upload: UploadedFile) -> Kind | None:
             names = {info.filename for info in infos}
             if "[Content_Types].xml" in names and "word/document.xml" in names:
                 return DOCX
-            if "mimetype" in names and "content.xml" in names:
-                if archive.read("mimetype").strip() == ODT.mime.encode():
-                    return ODT
+            if (
+                "mimetype" in names
+                and "content.xml" in names
+                and archive.read("mimetype").strip() == ODT.mime.encode()
+            ):
+                return ODT
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
         return None
     return None

@@ -6,6 +6,8 @@ Models hold data and database-level invariants only; every change goes through
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
@@ -32,7 +34,7 @@ class Region(models.Model):
     annual_regulation = models.CharField(
         _("regulering af årlige midler"), max_length=8, choices=AnnualRegulation.choices, default="net"
     )
-    required_documents = models.ManyToManyField(
+    required_documents: models.ManyToManyField[DocumentType, Any] = models.ManyToManyField(
         "DocumentType", blank=True, related_name="required_by", verbose_name=_("krævede dokumenter")
     )
 
@@ -75,7 +77,9 @@ class GpCluster(models.Model):
         COMPLETED = "completed", _("Færdigmeldt")
 
     name = models.CharField(_("navn"), max_length=200)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="gp_clusters", verbose_name=_("region"))
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="gp_clusters", verbose_name=_("region")
+    )
     external_id = models.CharField(
         _("eksternt id"), max_length=40, unique=True, help_text=_("Id i udvekslingsformatet, fx K1.")
     )
@@ -112,7 +116,9 @@ class Practice(models.Model):
 
     provider_number = models.CharField(_("ydernummer"), max_length=6, unique=True)
     name = models.CharField(_("navn"), max_length=200)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="practices", verbose_name=_("region"))
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="practices", verbose_name=_("region")
+    )
 
     class Meta:
         ordering = ["provider_number"]
@@ -150,6 +156,9 @@ class CapacityRecord(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.count} fra {self.valid_from}"
+
 
 class PatientCount(models.Model):
     """The practice has ``count`` group-1 patients from ``valid_from`` until the next record."""
@@ -168,6 +177,9 @@ class PatientCount(models.Model):
                 fields=["practice", "valid_from", "recorded_on"], name="patients_one_value_per_day_and_record"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.count} fra {self.valid_from}"
 
 
 class Membership(models.Model):

@@ -53,7 +53,9 @@ def _date_text(value: dt.date) -> str:
 
 def _next_external_id(region: Region) -> str:
     prefix = f"{region.code}-"
-    taken = set(GpCluster.objects.filter(external_id__startswith=prefix).values_list("external_id", flat=True))
+    taken = set(
+        GpCluster.objects.filter(external_id__startswith=prefix).values_list("external_id", flat=True)
+    )
     number = len(taken) + 1
     while f"{prefix}{number:03d}" in taken:
         number += 1
@@ -87,7 +89,9 @@ def cluster_create(
     if not coordinator_email or "@" not in coordinator_email:
         errors["coordinator_email"] = [_("Koordinatorens e-mail: skriv en gyldig e-mailadresse.")]
     if external_id and GpCluster.objects.filter(external_id=external_id).exists():
-        errors["external_id"] = [_("Eksternt id: %(id)s er allerede brugt af en anden klynge.") % {"id": external_id}]
+        errors["external_id"] = [
+            _("Eksternt id: %(id)s er allerede brugt af en anden klynge.") % {"id": external_id}
+        ]
     if errors:
         raise ValidationError(errors)
     cluster = GpCluster.objects.create(
@@ -152,13 +156,20 @@ def cluster_update(*, actor: User, cluster: GpCluster, **changes: Any) -> GpClus
         earliest = cluster.memberships.order_by("joined").values_list("joined", flat=True).first()
         if earliest and earliest < changes["founded_on"]:
             errors["founded_on"] = [
-                _("Dato for stiftende generalforsamling: en praksis er indtrådt %(date)s, før den nye dato. "
-                  "Ret medlemskabet først.") % {"date": _date_text(earliest)}
+                _(
+                    "Dato for stiftende generalforsamling: en praksis er indtrådt %(date)s, før den nye dato. "
+                    "Ret medlemskabet først."
+                )
+                % {"date": _date_text(earliest)}
             ]
-    if cluster.completed_on and actor_is_coordinator_only(actor, cluster) and (
-        {"cvr", "founded_on", "nemkonto_confirmed_on"} & set(changes)
+    if (
+        cluster.completed_on
+        and actor_is_coordinator_only(actor, cluster)
+        and ({"cvr", "founded_on", "nemkonto_confirmed_on"} & set(changes))
     ):
-        errors["__all__"] = [_("Klyngen er færdigmeldt; kontakt regionen for at rette CVR, NemKonto eller stiftelsesdato.")]
+        errors["__all__"] = [
+            _("Klyngen er færdigmeldt; kontakt regionen for at rette CVR, NemKonto eller stiftelsesdato.")
+        ]
     if errors:
         raise ValidationError(errors)
     before = snapshot(cluster, CLUSTER_FIELDS)
@@ -193,12 +204,21 @@ def cluster_complete(*, actor: User, cluster: GpCluster, today: dt.date | None =
     require(actor, Action.EDIT, cluster)
     if cluster.completed_on:
         raise ValidationError(
-            {"__all__": _("Klyngen blev allerede færdigmeldt %(date)s.") % {"date": _date_text(cluster.completed_on)}}
+            {
+                "__all__": _("Klyngen blev allerede færdigmeldt %(date)s.")
+                % {"date": _date_text(cluster.completed_on)}
+            }
         )
     missing = [item for item in checklist(cluster) if not item.done]
     if missing:
-        raise ValidationError({"__all__": [_("Klyngen kan ikke færdigmeldes endnu. Mangler: %(what)s")
-                                           % {"what": "; ".join(str(item.fix) for item in missing)}]})
+        raise ValidationError(
+            {
+                "__all__": [
+                    _("Klyngen kan ikke færdigmeldes endnu. Mangler: %(what)s")
+                    % {"what": "; ".join(str(item.fix) for item in missing)}
+                ]
+            }
+        )
     before = snapshot(cluster, ["status", "completed_on"])
     cluster.completed_on = _today(today)
     cluster.status = GpCluster.Status.COMPLETED
@@ -257,30 +277,39 @@ def region_update(
 # --- Practices, capacities, patients ---------------------------------------------------------------
 
 
-def _membership_date_errors(cluster: GpCluster, joined: dt.date | None, left: dt.date | None) -> dict[str, list[str]]:
+def _membership_date_errors(
+    cluster: GpCluster, joined: dt.date | None, left: dt.date | None
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if joined is None:
         errors["joined"] = [_("Indtrådt: skriv datoen for praksissens første dag i klyngen.")]
         return errors
     if joined < cluster.founded_on:
         errors["joined"] = [
-            _("Indtrådt: %(date)s er før klyngens stiftende generalforsamling %(founded)s. "
-              "Brug en dato fra %(founded)s.") % {"date": _date_text(joined), "founded": _date_text(cluster.founded_on)}
+            _(
+                "Indtrådt: %(date)s er før klyngens stiftende generalforsamling %(founded)s. "
+                "Brug en dato fra %(founded)s."
+            )
+            % {"date": _date_text(joined), "founded": _date_text(cluster.founded_on)}
         ]
     if left is not None and left <= joined:
         errors["left"] = [
-            _("Udtrådt: skal være efter indtrædelsesdatoen %(joined)s (udtrådt er første dag, praksis ikke "
-              "længere er med).") % {"joined": _date_text(joined)}
+            _(
+                "Udtrådt: skal være efter indtrædelsesdatoen %(joined)s (udtrådt er første dag, praksis ikke "
+                "længere er med)."
+            )
+            % {"joined": _date_text(joined)}
         ]
     return errors
 
 
-def _overlap_error(practice: Practice, joined: dt.date, left: dt.date | None, exclude: int | None = None) -> dict[str, list[str]]:
-    clash = (
-        Membership.objects.filter(practice=practice)
-        .exclude(pk=exclude)
-        .filter(Q(left__isnull=True) | Q(left__gt=joined))
-    )
+def _overlap_error(
+    practice: Practice, joined: dt.date, left: dt.date | None, exclude: int | None = None
+) -> dict[str, list[str]]:
+    clash = Membership.objects.filter(practice=practice)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude)
+    clash = clash.filter(Q(left__isnull=True) | Q(left__gt=joined))
     if left is not None:
         clash = clash.filter(joined__lt=left)
     other = clash.select_related("cluster").first()
@@ -289,9 +318,16 @@ def _overlap_error(practice: Practice, joined: dt.date, left: dt.date | None, ex
     until = _date_text(other.left) if other.left else _("nu")
     return {
         "joined": [
-            _("Indtrådt: %(practice)s er allerede medlem af %(cluster)s fra %(joined)s til %(until)s. En praksis kan "
-              "kun være i én klynge ad gangen: meld den ud dér først, eller brug 'Flyt praksis'.")
-            % {"practice": practice.name, "cluster": other.cluster.name, "joined": _date_text(other.joined), "until": until}
+            _(
+                "Indtrådt: %(practice)s er allerede medlem af %(cluster)s fra %(joined)s til %(until)s. En praksis kan "
+                "kun være i én klynge ad gangen: meld den ud dér først, eller brug 'Flyt praksis'."
+            )
+            % {
+                "practice": practice.name,
+                "cluster": other.cluster.name,
+                "joined": _date_text(other.joined),
+                "until": until,
+            }
         ]
     }
 
@@ -303,8 +339,10 @@ def _save_membership(membership: Membership) -> None:
             membership.save()
     except IntegrityError as exc:
         if "overlap" in str(exc).lower():
-            raise ValidationError(_overlap_error(membership.practice, membership.joined, membership.left,
-                                                 exclude=membership.pk) or {"joined": [str(exc)]}) from exc
+            raise ValidationError(
+                _overlap_error(membership.practice, membership.joined, membership.left, exclude=membership.pk)
+                or {"joined": [str(exc)]}
+            ) from exc
         raise
 
 
@@ -329,7 +367,7 @@ def practice_create(
     errors: dict[str, list[str]] = {}
     for check, args in ((clean_provider_number, (provider_number,)), (clean_capacities, (capacities,))):
         try:
-            check(*args)  # type: ignore[operator]
+            check(*args)
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if group1_patients is not None:
@@ -343,14 +381,18 @@ def practice_create(
     existing = Practice.objects.filter(provider_number=number).first()
     if existing:
         errors["provider_number"] = [
-            _("Ydernummer: %(number)s er allerede registreret (%(name)s). Vælg den eksisterende praksis i stedet.")
+            _(
+                "Ydernummer: %(number)s er allerede registreret (%(name)s). Vælg den eksisterende praksis i stedet."
+            )
             % {"number": number, "name": existing.name}
         ]
     if errors:
         raise ValidationError(errors)
     recorded = _today(today)
     practice = Practice.objects.create(provider_number=number, name=name.strip(), region=region)
-    CapacityRecord.objects.create(practice=practice, valid_from=capacities_from, count=capacities, recorded_on=recorded)
+    CapacityRecord.objects.create(
+        practice=practice, valid_from=capacities_from, count=capacities, recorded_on=recorded
+    )
     if group1_patients is not None:
         PatientCount.objects.create(
             practice=practice, valid_from=capacities_from, count=group1_patients, recorded_on=recorded
@@ -361,7 +403,11 @@ def practice_create(
         summary=_("Praksis %(name)s (%(number)s) registreret med %(cap)s kapacitet(er)")
         % {"name": practice.name, "number": number, "cap": capacities},
         obj=practice,
-        after={**(snapshot(practice) or {}), "capacities": capacities, "capacities_from": capacities_from.isoformat()},
+        after={
+            **(snapshot(practice) or {}),
+            "capacities": capacities,
+            "capacities_from": capacities_from.isoformat(),
+        },
         region=region,
         gp_cluster=cluster,
     )
@@ -391,7 +437,9 @@ def practice_add(
     errors = _membership_date_errors(cluster, joined, None)
     if practice is None:
         if capacities is None:
-            errors["capacities"] = [_("Lægekapaciteter: praksissen er ny i systemet; skriv antal kapaciteter.")]
+            errors["capacities"] = [
+                _("Lægekapaciteter: praksissen er ny i systemet; skriv antal kapaciteter.")
+            ]
         if not name.strip():
             errors["name"] = [_("Navn: praksissen er ny i systemet; skriv dens navn.")]
         if errors:
@@ -418,7 +466,8 @@ def practice_add(
     record(
         actor=actor,
         action="membership.create",
-        summary=_("%(practice)s tilmeldt klyngen fra %(date)s") % {"practice": practice, "date": _date_text(joined)},
+        summary=_("%(practice)s tilmeldt klyngen fra %(date)s")
+        % {"practice": practice, "date": _date_text(joined)},
         obj=membership,
         after=snapshot(membership),
         region=cluster.region,
@@ -429,13 +478,21 @@ def practice_add(
 
 @transaction.atomic
 def capacity_set(
-    *, actor: User, practice: Practice, cluster: GpCluster, valid_from: dt.date, count: int, today: dt.date | None = None
+    *,
+    actor: User,
+    practice: Practice,
+    cluster: GpCluster,
+    valid_from: dt.date,
+    count: int,
+    today: dt.date | None = None,
 ) -> CapacityRecord:
     """Record that the practice has ``count`` capacities from ``valid_from`` (a later run regulates it)."""
     _require_member_practice(actor, practice, cluster)
     clean_capacities(count, field="count")
     recorded = _today(today)
-    previous = practice.capacities.filter(valid_from__lte=valid_from).order_by("valid_from", "recorded_on").last()
+    previous = (
+        practice.capacities.filter(valid_from__lte=valid_from).order_by("valid_from", "recorded_on").last()
+    )
     rec, _created = CapacityRecord.objects.update_or_create(
         practice=practice, valid_from=valid_from, recorded_on=recorded, defaults={"count": count}
     )
@@ -445,8 +502,14 @@ def capacity_set(
         summary=_("%(practice)s: %(count)s kapacitet(er) fra %(date)s")
         % {"practice": practice, "count": count, "date": _date_text(valid_from)},
         obj=practice,
-        before={"capacities": previous.count, "valid_from": previous.valid_from.isoformat()} if previous else None,
-        after={"capacities": count, "valid_from": valid_from.isoformat(), "recorded_on": recorded.isoformat()},
+        before={"capacities": previous.count, "valid_from": previous.valid_from.isoformat()}
+        if previous
+        else None,
+        after={
+            "capacities": count,
+            "valid_from": valid_from.isoformat(),
+            "recorded_on": recorded.isoformat(),
+        },
         region=cluster.region,
         gp_cluster=cluster,
     )
@@ -455,13 +518,23 @@ def capacity_set(
 
 @transaction.atomic
 def patients_set(
-    *, actor: User, practice: Practice, cluster: GpCluster, valid_from: dt.date, count: int, today: dt.date | None = None
+    *,
+    actor: User,
+    practice: Practice,
+    cluster: GpCluster,
+    valid_from: dt.date,
+    count: int,
+    today: dt.date | None = None,
 ) -> PatientCount:
     """Record the practice's group-1 patient count from ``valid_from`` (the OK22 basis)."""
     _require_member_practice(actor, practice, cluster)
     clean_patients(count, field="count")
     recorded = _today(today)
-    previous = practice.patient_counts.filter(valid_from__lte=valid_from).order_by("valid_from", "recorded_on").last()
+    previous = (
+        practice.patient_counts.filter(valid_from__lte=valid_from)
+        .order_by("valid_from", "recorded_on")
+        .last()
+    )
     rec, _created = PatientCount.objects.update_or_create(
         practice=practice, valid_from=valid_from, recorded_on=recorded, defaults={"count": count}
     )
@@ -471,8 +544,14 @@ def patients_set(
         summary=_("%(practice)s: %(count)s gruppe 1-patienter fra %(date)s")
         % {"practice": practice, "count": count, "date": _date_text(valid_from)},
         obj=practice,
-        before={"group1_patients": previous.count, "valid_from": previous.valid_from.isoformat()} if previous else None,
-        after={"group1_patients": count, "valid_from": valid_from.isoformat(), "recorded_on": recorded.isoformat()},
+        before={"group1_patients": previous.count, "valid_from": previous.valid_from.isoformat()}
+        if previous
+        else None,
+        after={
+            "group1_patients": count,
+            "valid_from": valid_from.isoformat(),
+            "recorded_on": recorded.isoformat(),
+        },
         region=cluster.region,
         gp_cluster=cluster,
     )
@@ -483,7 +562,10 @@ def _require_member_practice(actor: User, practice: Practice, cluster: GpCluster
     require(actor, Action.EDIT, cluster)
     if not practice.memberships.filter(cluster=cluster).exists():
         raise ValidationError(
-            {"practice": _("Praksis: %(practice)s er ikke medlem af %(cluster)s.") % {"practice": practice, "cluster": cluster}}
+            {
+                "practice": _("Praksis: %(practice)s er ikke medlem af %(cluster)s.")
+                % {"practice": practice, "cluster": cluster}
+            }
         )
 
 
@@ -491,14 +573,21 @@ def _require_member_practice(actor: User, practice: Practice, cluster: GpCluster
 
 
 @transaction.atomic
-def membership_end(*, actor: User, membership: Membership, left: dt.date, today: dt.date | None = None) -> Membership:
+def membership_end(
+    *, actor: User, membership: Membership, left: dt.date, today: dt.date | None = None
+) -> Membership:
     """Deregister the practice: ``left`` is its first day no longer a member."""
-    membership = Membership.objects.select_for_update().select_related("cluster", "practice").get(pk=membership.pk)
+    membership = (
+        Membership.objects.select_for_update().select_related("cluster", "practice").get(pk=membership.pk)
+    )
     cluster = membership.cluster
     require(actor, Action.EDIT, cluster)
     if membership.left is not None:
         raise ValidationError(
-            {"left": _("Udtrådt: praksissen er allerede udmeldt fra %(date)s.") % {"date": _date_text(membership.left)}}
+            {
+                "left": _("Udtrådt: praksissen er allerede udmeldt fra %(date)s.")
+                % {"date": _date_text(membership.left)}
+            }
         )
     errors = _membership_date_errors(cluster, membership.joined, left)
     if left is not None and left < cluster.founded_on:
@@ -512,7 +601,8 @@ def membership_end(*, actor: User, membership: Membership, left: dt.date, today:
     record(
         actor=actor,
         action="membership.end",
-        summary=_("%(practice)s udmeldt fra %(date)s") % {"practice": membership.practice, "date": _date_text(left)},
+        summary=_("%(practice)s udmeldt fra %(date)s")
+        % {"practice": membership.practice, "date": _date_text(left)},
         obj=membership,
         before=before,
         after=snapshot(membership),
@@ -587,7 +677,8 @@ def document_upload(
     record(
         actor=actor,
         action="document.upload",
-        summary=_("Dokument uploadet: %(type)s (%(name)s)") % {"type": document_type.name, "name": document.original_name},
+        summary=_("Dokument uploadet: %(type)s (%(name)s)")
+        % {"type": document_type.name, "name": document.original_name},
         obj=document,
         after=snapshot(document),
         region=cluster.region,
@@ -602,7 +693,9 @@ def document_remove(*, actor: User, document: Document) -> Document:
     document = Document.objects.select_for_update().select_related("cluster").get(pk=document.pk)
     require(actor, Action.EDIT, document.cluster)
     if document.cluster.completed_on:
-        raise ValidationError({"__all__": _("Klyngen er færdigmeldt; dokumenter kan ikke fjernes. Upload en ny version.")})
+        raise ValidationError(
+            {"__all__": _("Klyngen er færdigmeldt; dokumenter kan ikke fjernes. Upload en ny version.")}
+        )
     before = snapshot(document)
     document.removed_at = timezone.now()
     document.save(update_fields=["removed_at"])

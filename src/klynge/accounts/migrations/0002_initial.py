@@ -6,36 +6,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('registry', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("registry", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='roleassignment',
-            name='gp_cluster',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to='registry.gpcluster', verbose_name='praksisklynge'),
+            model_name="roleassignment",
+            name="gp_cluster",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="role_assignments",
+                to="registry.gpcluster",
+                verbose_name="praksisklynge",
+            ),
         ),
         migrations.AddField(
-            model_name='roleassignment',
-            name='region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='registry.region', verbose_name='region'),
+            model_name="roleassignment",
+            name="region",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="registry.region",
+                verbose_name="region",
+            ),
         ),
         migrations.AddField(
-            model_name='roleassignment',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='roles', to=settings.AUTH_USER_MODEL, verbose_name='bruger'),
+            model_name="roleassignment",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="roles",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="bruger",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role', 'coordinator'), _negated=True), ('gp_cluster__isnull', False), _connector='OR'), name='role_coordinator_has_cluster'),
+            model_name="roleassignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("role", "coordinator"), _negated=True),
+                    ("gp_cluster__isnull", False),
+                    _connector="OR",
+                ),
+                name="role_coordinator_has_cluster",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['region_officer', 'region_approver', 'ssu_reader']), _negated=True), ('region__isnull', False), _connector='OR'), name='role_region_roles_have_region'),
+            model_name="roleassignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("role__in", ["region_officer", "region_approver", "ssu_reader"]), _negated=True
+                    ),
+                    ("region__isnull", False),
+                    _connector="OR",
+                ),
+                name="role_region_roles_have_region",
+            ),
         ),
     ]

@@ -6,35 +6,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='tidspunkt')),
-                ('action', models.CharField(max_length=64, verbose_name='handling')),
-                ('summary', models.CharField(max_length=500, verbose_name='beskrivelse')),
-                ('object_type', models.CharField(max_length=64, verbose_name='objekttype')),
-                ('object_id', models.CharField(max_length=64, verbose_name='objekt-id')),
-                ('before', models.JSONField(blank=True, null=True, verbose_name='før')),
-                ('after', models.JSONField(blank=True, null=True, verbose_name='efter')),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='udført af')),
-                ('gp_cluster', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='audit_entries', to='registry.gpcluster')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="tidspunkt")),
+                ("action", models.CharField(max_length=64, verbose_name="handling")),
+                ("summary", models.CharField(max_length=500, verbose_name="beskrivelse")),
+                ("object_type", models.CharField(max_length=64, verbose_name="objekttype")),
+                ("object_id", models.CharField(max_length=64, verbose_name="objekt-id")),
+                ("before", models.JSONField(blank=True, null=True, verbose_name="før")),
+                ("after", models.JSONField(blank=True, null=True, verbose_name="efter")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="udført af",
+                    ),
+                ),
+                (
+                    "gp_cluster",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit_entries",
+                        to="registry.gpcluster",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'revisionspost',
-                'verbose_name_plural': 'revisionsspor',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['region', 'at'], name='audit_audit_region__793902_idx'), models.Index(fields=['gp_cluster', 'at'], name='audit_audit_gp_clus_582917_idx')],
+                "verbose_name": "revisionspost",
+                "verbose_name_plural": "revisionsspor",
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(fields=["region", "at"], name="audit_audit_region__793902_idx"),
+                    models.Index(fields=["gp_cluster", "at"], name="audit_audit_gp_clus_582917_idx"),
+                ],
             },
         ),
     ]
