@@ -23,7 +23,7 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0")
-    SECRET_KEY = "dev-only-not-secret-" + "x" * 40  # noqa: S105 - development default only
+    SECRET_KEY = "dev-only-not-secret-" + "x" * 40
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "klynge.accounts",
     "klynge.audit",
     "klynge.registry",
+    "klynge.ledger",
     "klynge.web",
 ]
 

@@ -18,12 +18,13 @@ def test_money_field_stores_whole_ore_and_reads_back_decimal() -> None:
     assert field.get_prep_value(Decimal("-0.01")) == -1
 
 
-def test_money_field_refuses_fractions_of_an_ore_and_raw_integers() -> None:
+def test_money_field_refuses_fractions_of_an_ore_and_floats_and_reads_ints_as_kroner() -> None:
     field = MoneyField()
     with pytest.raises(MoneyError):
         field.get_prep_value(Decimal("0.005"))
     with pytest.raises(TypeError):
-        field.get_prep_value(100)
+        field.get_prep_value(0.1)
+    assert field.get_prep_value(100) == 10000
 
 
 def test_money_field_is_a_bigint_column() -> None:
@@ -41,8 +42,10 @@ def test_rounding_is_half_up_per_line(value: str, expected: str) -> None:
     assert round_ore(Decimal(value)) == Decimal(expected)
 
 
-@pytest.mark.parametrize(("text", "code"), [("1.001", "too_many_decimals"), ("-5", "negative"), ("abc", "not_a_number"),
-                                            ("NaN", "not_a_number")])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("1.001", "too_many_decimals"), ("-5", "negative"), ("abc", "not_a_number"), ("NaN", "not_a_number")],
+)
 def test_bad_amounts_are_refused_with_a_reason(text: str, code: str) -> None:
     with pytest.raises(MoneyError, match=code):
         parse_amount(text)

@@ -27,7 +27,7 @@ def vendor_sql(
             if vendor not in statements:
                 raise NotImplementedError(f"No SQL for database vendor {vendor!r}")
             for statement in statements[vendor]:
-                schema_editor.execute(statement)
+                schema_editor.execute(statement, params=None)
 
         return apply
 

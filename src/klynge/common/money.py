@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.expressions import Combinable
 
 from klynge.core.money import ORE, from_ore, to_ore
 
@@ -19,6 +20,10 @@ class MoneyField(models.BigIntegerField):
     """An amount in kroner as ``Decimal`` with two decimals, stored as integer øre."""
 
     description = "Amount in DKK stored as integer øre"
+
+    # Tell django-stubs that the attribute reads and writes Decimal kroner.
+    _pyi_private_set_type: Decimal | int | str | Combinable  # type: ignore[assignment]
+    _pyi_private_get_type: Decimal  # type: ignore[assignment]
 
     def from_db_value(self, value: int | None, expression: Any, connection: Any) -> Decimal | None:
         return None if value is None else from_ore(value)
@@ -36,9 +41,9 @@ class MoneyField(models.BigIntegerField):
     def get_prep_value(self, value: Any) -> int | None:
         if value is None:
             return None
-        if isinstance(value, int) and not isinstance(value, bool):
-            raise TypeError("MoneyField takes Decimal kroner, not int øre")
-        return to_ore(Decimal(str(value)))
+        if isinstance(value, float):
+            raise TypeError("MoneyField takes Decimal kroner, never float")
+        return to_ore(Decimal(value) if isinstance(value, int) else Decimal(str(value)))
 
     def formfield(self, **kwargs: Any) -> Any:
         from django import forms
