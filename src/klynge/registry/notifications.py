@@ -51,7 +51,9 @@ def send_completed(cluster: GpCluster) -> None:
     )
     if not recipients:
         return
-    body = render_to_string("registry/mail/completed.txt", {"cluster": cluster, "site_url": settings.SITE_URL})
+    body = render_to_string(
+        "registry/mail/completed.txt", {"cluster": cluster, "site_url": settings.SITE_URL}
+    )
     send_mail(
         _("Klyngen %(cluster)s er færdigmeldt") % {"cluster": cluster.name},
         body,

@@ -7,7 +7,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from stdnum.dk import cvr as stdnum_cvr
-from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError as StdnumError
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
+from stdnum.exceptions import ValidationError as StdnumError
 
 PROVIDER_NUMBER = re.compile(r"^[0-9]{6}$")
 
@@ -18,8 +19,12 @@ def clean_cvr(value: str, *, field: str = "cvr") -> str:
         return str(stdnum_cvr.validate(value))
     except InvalidChecksum as exc:
         raise ValidationError(
-            {field: _("CVR-nummer: %(value)s består ikke modulus 11-kontrollen. Tjek nummeret i CVR-registret.")
-             % {"value": value}},
+            {
+                field: _(
+                    "CVR-nummer: %(value)s består ikke modulus 11-kontrollen. Tjek nummeret i CVR-registret."
+                )
+                % {"value": value}
+            },
             code="cvr_checksum",
         ) from exc
     except (InvalidLength, InvalidFormat, StdnumError) as exc:
@@ -42,12 +47,18 @@ def clean_provider_number(value: str, *, field: str = "provider_number") -> str:
 def clean_capacities(value: int, *, field: str = "capacities") -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValidationError(
-            {field: _("Lægekapaciteter: skal være et helt tal på mindst 1 (du skrev %(value)s).") % {"value": value}},
+            {
+                field: _("Lægekapaciteter: skal være et helt tal på mindst 1 (du skrev %(value)s).")
+                % {"value": value}
+            },
             code="capacities_min",
         )
     if value > 50:
         raise ValidationError(
-            {field: _("Lægekapaciteter: %(value)s er urealistisk mange for én praksis; højst 50.") % {"value": value}},
+            {
+                field: _("Lægekapaciteter: %(value)s er urealistisk mange for én praksis; højst 50.")
+                % {"value": value}
+            },
             code="capacities_max",
         )
     return value
@@ -56,8 +67,12 @@ def clean_capacities(value: int, *, field: str = "capacities") -> int:
 def clean_patients(value: int, *, field: str = "group1_patients") -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 100_000:
         raise ValidationError(
-            {field: _("Gruppe 1-patienter: skal være et helt tal mellem 0 og 100.000 (du skrev %(value)s).")
-             % {"value": value}},
+            {
+                field: _(
+                    "Gruppe 1-patienter: skal være et helt tal mellem 0 og 100.000 (du skrev %(value)s)."
+                )
+                % {"value": value}
+            },
             code="patients_range",
         )
     return value

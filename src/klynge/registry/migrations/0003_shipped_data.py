@@ -11,7 +11,12 @@ REGIONS = [
 ]
 DOCUMENT_TYPES = [
     ("vedtaegter", "Vedtægter", "Statutes", True),
-    ("referat-stiftende-gf", "Referat af stiftende generalforsamling", "Minutes of the founding assembly", True),
+    (
+        "referat-stiftende-gf",
+        "Referat af stiftende generalforsamling",
+        "Minutes of the founding assembly",
+        True,
+    ),
     ("andet", "Andet dokument", "Other document", False),
 ]
 
@@ -21,7 +26,9 @@ def forwards(apps, schema_editor):
     DocumentType = apps.get_model("registry", "DocumentType")
     required = []
     for code, name, name_en, is_required in DOCUMENT_TYPES:
-        doc_type, _ = DocumentType.objects.get_or_create(code=code, defaults={"name": name, "name_en": name_en})
+        doc_type, _ = DocumentType.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en}
+        )
         if is_required:
             required.append(doc_type)
     for code, name in REGIONS:
