@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "klynge.audit",
     "klynge.registry",
     "klynge.ledger",
+    "klynge.payouts",
     "klynge.web",
 ]
 

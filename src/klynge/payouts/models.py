@@ -1,0 +1,233 @@
+"""Funding schemes, payout runs, payouts with their explanation lines, claims and repayments.
+
+The rules are in :mod:`klynge.core.payouts`; these models hold what a run decided. A released run
+never changes: corrections appear as adjustments in later runs. The database allows one open run
+(draft or approved) per region.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from klynge.common.money import MoneyField
+
+
+class FundingScheme(models.Model):
+    """A collective agreement's funding scheme, valid for a period (OK18, OK22, ...)."""
+
+    class Basis(models.TextChoices):
+        CAPACITY = "capacity", _("Lægekapaciteter (dagsforholdsmæssigt)")
+        PATIENTS = "patients", _("Gruppe 1-patienter (én gang om året)")
+
+    code = models.CharField(_("kode"), max_length=20, unique=True)
+    name = models.CharField(_("navn"), max_length=200)
+    basis = models.CharField(_("grundlag"), max_length=16, choices=Basis.choices)
+    valid_from = models.DateField(_("gælder fra"))
+    valid_to = models.DateField(_("gælder til"), null=True, blank=True)
+    startup_fee_per_capacity = MoneyField(_("opstartshonorar pr. kapacitet"), null=True, blank=True)
+    count_month = models.PositiveSmallIntegerField(_("optællingsmåned"), null=True, blank=True)
+    count_day = models.PositiveSmallIntegerField(_("optællingsdag"), null=True, blank=True)
+    payment_month = models.PositiveSmallIntegerField(_("udbetalingsmåned"), null=True, blank=True)
+    payment_day = models.PositiveSmallIntegerField(_("udbetalingsdag"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["valid_from"]
+        verbose_name = _("ordning")
+        verbose_name_plural = _("ordninger")
+        constraints = [
+            models.CheckConstraint(
+                name="scheme_valid_period",
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+            ),
+            models.CheckConstraint(
+                name="scheme_patients_have_dates",
+                condition=~Q(basis="patients")
+                | Q(
+                    count_month__isnull=False,
+                    count_day__isnull=False,
+                    payment_month__isnull=False,
+                    payment_day__isnull=False,
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.name})"
+
+
+class SchemeRate(models.Model):
+    """The rate of one year: per capacity per year (capacity basis) or per group-1 patient."""
+
+    scheme = models.ForeignKey(FundingScheme, on_delete=models.PROTECT, related_name="rates")
+    year = models.PositiveSmallIntegerField(_("år"))
+    rate = MoneyField(_("sats"))
+    is_example = models.BooleanField(
+        _("eksempelsats"), default=False, help_text=_("Sæt kryds, hvis satsen ikke er den officielle.")
+    )
+    source = models.CharField(_("kilde"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["scheme", "year"]
+        verbose_name = _("sats")
+        verbose_name_plural = _("satser")
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "year"], name="scheme_rate_one_per_year"),
+            models.CheckConstraint(name="scheme_rate_not_negative", condition=Q(rate__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme.code} {self.year}: {self.rate}"
+
+
+class PayoutRun(models.Model):
+    """A region's payout run on a date: drafted, approved by another person, released."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Kladde")
+        APPROVED = "approved", _("Godkendt")
+        RELEASED = "released", _("Frigivet")
+        DISCARDED = "discarded", _("Kasseret")
+
+    region = models.ForeignKey("registry.Region", on_delete=models.PROTECT, related_name="payout_runs")
+    run_date = models.DateField(_("kørselsdato"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    prepared_at = models.DateTimeField(_("forberedt"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("godkendt"), null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField(_("frigivet"), null=True, blank=True)
+    total_payouts = MoneyField(_("udbetalinger i alt"), default=0)
+    total_claims = MoneyField(_("krav i alt"), default=0)
+    payment_file = models.BinaryField(_("betalingsfil (pain.001)"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["region", "-run_date", "-id"]
+        verbose_name = _("udbetalingskørsel")
+        verbose_name_plural = _("udbetalingskørsler")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region"],
+                condition=Q(status__in=["draft", "approved"]),
+                name="payout_one_open_run_per_region",
+            ),
+            models.CheckConstraint(
+                name="payout_run_four_eyes",
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("prepared_by")),
+            ),
+            models.CheckConstraint(
+                name="payout_run_status_has_people",
+                condition=Q(status__in=["draft", "discarded"])
+                | (Q(status="approved") & Q(approved_by__isnull=False))
+                | (Q(status="released") & Q(approved_by__isnull=False) & Q(released_by__isnull=False)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region.code} {self.run_date} ({self.get_status_display()})"
+
+
+class Payout(models.Model):
+    """What one run pays one cluster, explained by its lines."""
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.CASCADE, related_name="payouts")
+    cluster = models.ForeignKey("registry.GpCluster", on_delete=models.PROTECT, related_name="payouts")
+    amount = MoneyField(_("beløb"))
+    arrival_from = models.DateField(_("forventet på kontoen fra"))
+    arrival_to = models.DateField(_("forventet på kontoen senest"))
+    paid_on = models.DateField(_("betalt"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "cluster__name"]
+        verbose_name = _("udbetaling")
+        verbose_name_plural = _("udbetalinger")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "cluster"], name="payout_one_per_cluster_per_run"),
+            models.CheckConstraint(name="payout_positive", condition=Q(amount__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cluster} {self.amount}"
+
+
+class PayoutLine(models.Model):
+    """One explanation line: rule, practice, period, days, capacities or patients, rate, amount."""
+
+    payout = models.ForeignKey(Payout, null=True, blank=True, on_delete=models.CASCADE, related_name="lines")
+    claim = models.ForeignKey(
+        "RepaymentClaim", null=True, blank=True, on_delete=models.CASCADE, related_name="lines"
+    )
+    kind = models.CharField(_("art"), max_length=20)  # startup_fee | annual | adjustment
+    rule = models.CharField(_("regel"), max_length=8)
+    practice = models.CharField(_("ydernummer"), max_length=6, blank=True)
+    period_from = models.DateField(_("fra"), null=True, blank=True)
+    period_to = models.DateField(_("til"), null=True, blank=True)
+    days = models.PositiveIntegerField(_("dage"), null=True, blank=True)
+    days_in_year = models.PositiveIntegerField(_("dage i året"), null=True, blank=True)
+    units = models.PositiveIntegerField(_("kapaciteter/patienter"), null=True, blank=True)
+    rate = MoneyField(_("sats"), null=True, blank=True)
+    amount = MoneyField(_("beløb"))
+    text = models.CharField(_("forklaring"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("forklaringslinje")
+        verbose_name_plural = _("forklaringslinjer")
+        constraints = [
+            models.CheckConstraint(
+                name="payout_line_belongs_to_one",
+                condition=Q(payout__isnull=False, claim__isnull=True)
+                | Q(payout__isnull=True, claim__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.practice} {self.amount}"
+
+
+class RepaymentClaim(models.Model):
+    """A claim that a cluster repays the region (A7 startup fee, or an annual overpayment by policy)."""
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.CASCADE, related_name="claims")
+    cluster = models.ForeignKey("registry.GpCluster", on_delete=models.PROTECT, related_name="claims")
+    amount = MoneyField(_("beløb"))
+    reason = models.CharField(_("årsag"), max_length=40)
+    rule = models.CharField(_("regel"), max_length=8)
+    practice = models.CharField(_("ydernummer"), max_length=6, blank=True)
+    due_on = models.DateField(_("betalingsfrist"))
+
+    class Meta:
+        ordering = ["run", "cluster__name"]
+        verbose_name = _("tilbagebetalingskrav")
+        verbose_name_plural = _("tilbagebetalingskrav")
+        constraints = [models.CheckConstraint(name="claim_positive", condition=Q(amount__gt=0))]
+
+    def __str__(self) -> str:
+        return f"{self.cluster} {self.amount}"
+
+
+class Repayment(models.Model):
+    """Money received from a cluster against a claim."""
+
+    claim = models.ForeignKey(RepaymentClaim, on_delete=models.PROTECT, related_name="repayments")
+    amount = MoneyField(_("beløb"))
+    received_on = models.DateField(_("modtaget"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_on"]
+        verbose_name = _("indbetaling")
+        verbose_name_plural = _("indbetalinger")
+        constraints = [models.CheckConstraint(name="repayment_positive", condition=Q(amount__gt=0))]
+
+    def __str__(self) -> str:
+        return f"{self.claim} {self.amount}"
