@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "klynge.registry",
     "klynge.ledger",
     "klynge.payouts",
+    "klynge.health",
     "klynge.web",
 ]
 
