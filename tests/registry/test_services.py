@@ -189,3 +189,12 @@ def test_completion_lists_what_is_missing_and_completes_when_nothing_is(
     cluster.refresh_from_db()
     assert cluster.completed_on == D(2019, 2, 15) and cluster.status == "completed"
     assert mail.outbox[-1].to == [officer.email]
+
+
+def test_region_payment_details_refuse_an_invalid_iban_and_keep_the_old_one(officer: Any, region: Any) -> None:
+    services.region_update(actor=officer, region=region, payment_iban="DK50 0040 0440 1162 43")
+    with pytest.raises(ValidationError) as info:
+        services.region_update(actor=officer, region=region, payment_iban="DK50 0040 0440 1162 44")
+    assert "IBAN" in info.value.message_dict["payment_iban"][0]
+    region.refresh_from_db()
+    assert region.payment_iban == "DK5000400440116243"

@@ -34,6 +34,19 @@ class Region(models.Model):
     annual_regulation = models.CharField(
         _("regulering af årlige midler"), max_length=8, choices=AnnualRegulation.choices, default="net"
     )
+    payment_iban = models.CharField(
+        _("regionens konto (IBAN)"),
+        max_length=34,
+        blank=True,
+        help_text=_("Konto, som klyngemidlerne betales fra."),
+    )
+    payment_bic = models.CharField(_("regionens bank (BIC)"), max_length=11, blank=True)
+    repayment_instructions = models.TextField(
+        _("sådan betales et krav tilbage"),
+        blank=True,
+        help_text=_("Står i brevet om tilbagebetaling: konto, reference og kontaktperson."),
+    )
+    claim_days = models.PositiveSmallIntegerField(_("betalingsfrist for krav (dage)"), default=30)
     required_documents: models.ManyToManyField[DocumentType, Any] = models.ManyToManyField(
         "DocumentType", blank=True, related_name="required_by", verbose_name=_("krævede dokumenter")
     )

@@ -35,7 +35,13 @@ from klynge.registry.models import (
     Practice,
     Region,
 )
-from klynge.registry.validators import clean_capacities, clean_cvr, clean_patients, clean_provider_number
+from klynge.registry.validators import (
+    clean_capacities,
+    clean_cvr,
+    clean_iban,
+    clean_patients,
+    clean_provider_number,
+)
 
 CLUSTER_FIELDS = ["name", "cvr", "nemkonto_confirmed_on", "founded_on", "all_practices_registered"]
 
@@ -244,7 +250,16 @@ def region_update(
     """A region officer sets the region's instructions, processing days, policy and required documents."""
     region = Region.objects.select_for_update().get(pk=region.pk)
     require_region(actor, Action.ADMINISTER, region)
-    allowed = {"instructions", "processing_days_min", "processing_days_max", "annual_regulation"}
+    allowed = {
+        "instructions",
+        "processing_days_min",
+        "processing_days_max",
+        "annual_regulation",
+        "payment_iban",
+        "payment_bic",
+        "repayment_instructions",
+        "claim_days",
+    }
     if set(changes) - allowed:
         raise TypeError(f"region_update does not change {sorted(set(changes) - allowed)}")
     low = changes.get("processing_days_min", region.processing_days_min)
@@ -253,6 +268,12 @@ def region_update(
         raise ValidationError(
             {"processing_days_max": _("Behandlingstid: 'højst' skal være mindst 'mindst' og højst 365 dage.")}
         )
+    if changes.get("payment_iban"):
+        changes["payment_iban"] = clean_iban(changes["payment_iban"])
+    if "claim_days" in changes and not (
+        isinstance(changes["claim_days"], int) and 1 <= changes["claim_days"] <= 365
+    ):
+        raise ValidationError({"claim_days": _("Betalingsfrist: skal være mellem 1 og 365 dage.")})
     before = snapshot(region)
     before_docs = sorted(region.required_documents.values_list("code", flat=True))
     for field, value in changes.items():
