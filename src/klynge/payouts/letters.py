@@ -46,11 +46,14 @@ class ClaimLetter:
     reference: str
 
 
+_REPLACEMENTS = str.maketrans({"–": "-", "—": "-", "…": "...", "’": "'", "“": '"', "”": '"'})
+
+
 class _Pdf(FPDF):
     """FPDF with its built-in Helvetica, which covers Latin-1 (æ, ø, å, ×); other characters are mapped."""
 
     def normalize_text(self, text: str) -> str:
-        text = text.translate(str.maketrans({"–": "-", "—": "-", "…": "...", "’": "'", "“": '"', "”": '"'}))
+        text = text.translate(_REPLACEMENTS)
         return super().normalize_text(text.encode("latin-1", "replace").decode("latin-1"))
 
 
