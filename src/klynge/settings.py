@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",
     "klynge.common",
     "klynge.accounts",
     "klynge.audit",
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "klynge.ledger",
     "klynge.payouts",
     "klynge.health",
+    "klynge.api",
     "klynge.web",
 ]
 

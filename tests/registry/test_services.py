@@ -198,3 +198,35 @@ def test_region_payment_details_refuse_an_invalid_iban_and_keep_the_old_one(offi
     assert "IBAN" in info.value.message_dict["payment_iban"][0]
     region.refresh_from_db()
     assert region.payment_iban == "DK5000400440116243"
+
+
+def test_a_coordinator_cannot_confirm_the_nemkonto_only_the_region_can(cluster: Any, coordinator: Any, officer: Any) -> None:
+    with pytest.raises(ValidationError) as info:
+        services.cluster_update(actor=coordinator, cluster=cluster, nemkonto_confirmed_on=D(2019, 1, 1))
+    assert "kun regionen" in info.value.message_dict["nemkonto_confirmed_on"][0]
+    services.cluster_update(actor=officer, cluster=cluster, nemkonto_confirmed_on=D(2019, 1, 1))
+    cluster.refresh_from_db()
+    assert cluster.nemkonto_confirmed_on == D(2019, 1, 1)
+
+
+def test_overlap_message_does_not_name_a_cluster_the_coordinator_cannot_see(make_cluster: Any, officer: Any) -> None:
+    first, second = make_cluster("Hemmelig klynge"), make_cluster("Min klynge")
+    add(first, officer)
+    coordinator = second.role_assignments.get().user
+    with pytest.raises(ValidationError) as info:
+        add(second, coordinator, joined=D(2019, 1, 1))
+    message = info.value.message_dict["joined"][0]
+    assert "Hemmelig klynge" not in message and "en anden klynge" in message
+
+
+def test_a_coordinator_cannot_move_a_practice_to_another_region(make_cluster: Any, other_region: Any, make_user: Any) -> None:
+    home = make_cluster("Hjemme")
+    boss = make_user("region_officer", region=other_region)
+    away = make_cluster("Ude", region_=other_region, actor=boss)
+    coordinator = home.role_assignments.get().user
+    membership = add(home, coordinator)
+    with pytest.raises(ValidationError) as info:
+        services.practice_move(actor=coordinator, membership=membership, to_cluster=away, on=D(2021, 1, 1))
+    assert "samme region" in info.value.message_dict["to_cluster"][0]
+    membership.refresh_from_db()
+    assert membership.left is None

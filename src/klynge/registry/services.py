@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from klynge.accounts.access import Action, require, require_region
+from klynge.accounts.access import Action, can, require, require_region
 from klynge.accounts.models import Role, RoleAssignment, User
 from klynge.audit.log import record, snapshot
 from klynge.registry import documents, notifications
@@ -168,6 +168,10 @@ def cluster_update(*, actor: User, cluster: GpCluster, **changes: Any) -> GpClus
                 )
                 % {"date": _date_text(earliest)}
             ]
+    if "nemkonto_confirmed_on" in changes and actor_is_coordinator_only(actor, cluster):
+        errors["nemkonto_confirmed_on"] = [
+            _("NemKonto bekræftet: kun regionen kan registrere, at klyngens NemKonto er bekræftet.")
+        ]
     if (
         cluster.completed_on
         and actor_is_coordinator_only(actor, cluster)
@@ -198,8 +202,6 @@ def cluster_update(*, actor: User, cluster: GpCluster, **changes: Any) -> GpClus
 
 
 def actor_is_coordinator_only(actor: User, cluster: GpCluster) -> bool:
-    from klynge.accounts.access import can
-
     return not can(actor, Action.ADMINISTER, cluster)
 
 
@@ -325,8 +327,9 @@ def _membership_date_errors(
 
 
 def _overlap_error(
-    practice: Practice, joined: dt.date, left: dt.date | None, exclude: int | None = None
+    practice: Practice, joined: dt.date, left: dt.date | None, exclude: int | None = None, actor: Any = None
 ) -> dict[str, list[str]]:
+    """The message for an overlapping membership; names the other cluster only to those who may see it."""
     clash = Membership.objects.filter(practice=practice)
     if exclude is not None:
         clash = clash.exclude(pk=exclude)
@@ -337,6 +340,11 @@ def _overlap_error(
     if other is None:
         return {}
     until = _date_text(other.left) if other.left else _("nu")
+    cluster_name = (
+        other.cluster.name
+        if actor is not None and can(actor, Action.VIEW, other.cluster)
+        else _("en anden klynge")
+    )
     return {
         "joined": [
             _(
@@ -345,7 +353,7 @@ def _overlap_error(
             )
             % {
                 "practice": practice.name,
-                "cluster": other.cluster.name,
+                "cluster": cluster_name,
                 "joined": _date_text(other.joined),
                 "until": until,
             }
@@ -479,7 +487,7 @@ def practice_add(
     else:
         Practice.objects.select_for_update().filter(pk=practice.pk).first()
         if not errors:
-            errors.update(_overlap_error(practice, joined, None))
+            errors.update(_overlap_error(practice, joined, None, actor=actor))
         if errors:
             raise ValidationError(errors)
     membership = Membership(practice=practice, cluster=cluster, joined=joined, recorded_on=_today(today))
@@ -644,6 +652,17 @@ def practice_move(
     """
     if to_cluster.pk == membership.cluster_id:
         raise ValidationError({"to_cluster": _("Ny klynge: vælg en anden klynge end den nuværende.")})
+    source_region_id = (
+        GpCluster.objects.filter(pk=membership.cluster_id).values_list("region_id", flat=True).first()
+    )
+    if to_cluster.region_id != source_region_id and not can(actor, Action.EDIT, to_cluster):
+        raise ValidationError(
+            {
+                "to_cluster": _(
+                    "Ny klynge: vælg en klynge i samme region; flytning til en anden region klares af regionerne."
+                )
+            }
+        )
     to_errors = _membership_date_errors(to_cluster, on, None)
     if to_errors:
         raise ValidationError({"on": to_errors["joined"]})
