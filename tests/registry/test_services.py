@@ -191,7 +191,9 @@ def test_completion_lists_what_is_missing_and_completes_when_nothing_is(
     assert mail.outbox[-1].to == [officer.email]
 
 
-def test_region_payment_details_refuse_an_invalid_iban_and_keep_the_old_one(officer: Any, region: Any) -> None:
+def test_region_payment_details_refuse_an_invalid_iban_and_keep_the_old_one(
+    officer: Any, region: Any
+) -> None:
     services.region_update(actor=officer, region=region, payment_iban="DK50 0040 0440 1162 43")
     with pytest.raises(ValidationError) as info:
         services.region_update(actor=officer, region=region, payment_iban="DK50 0040 0440 1162 44")
@@ -200,7 +202,9 @@ def test_region_payment_details_refuse_an_invalid_iban_and_keep_the_old_one(offi
     assert region.payment_iban == "DK5000400440116243"
 
 
-def test_a_coordinator_cannot_confirm_the_nemkonto_only_the_region_can(cluster: Any, coordinator: Any, officer: Any) -> None:
+def test_a_coordinator_cannot_confirm_the_nemkonto_only_the_region_can(
+    cluster: Any, coordinator: Any, officer: Any
+) -> None:
     with pytest.raises(ValidationError) as info:
         services.cluster_update(actor=coordinator, cluster=cluster, nemkonto_confirmed_on=D(2019, 1, 1))
     assert "kun regionen" in info.value.message_dict["nemkonto_confirmed_on"][0]
@@ -209,7 +213,9 @@ def test_a_coordinator_cannot_confirm_the_nemkonto_only_the_region_can(cluster: 
     assert cluster.nemkonto_confirmed_on == D(2019, 1, 1)
 
 
-def test_overlap_message_does_not_name_a_cluster_the_coordinator_cannot_see(make_cluster: Any, officer: Any) -> None:
+def test_overlap_message_does_not_name_a_cluster_the_coordinator_cannot_see(
+    make_cluster: Any, officer: Any
+) -> None:
     first, second = make_cluster("Hemmelig klynge"), make_cluster("Min klynge")
     add(first, officer)
     coordinator = second.role_assignments.get().user
@@ -219,7 +225,9 @@ def test_overlap_message_does_not_name_a_cluster_the_coordinator_cannot_see(make
     assert "Hemmelig klynge" not in message and "en anden klynge" in message
 
 
-def test_a_coordinator_cannot_move_a_practice_to_another_region(make_cluster: Any, other_region: Any, make_user: Any) -> None:
+def test_a_coordinator_cannot_move_a_practice_to_another_region(
+    make_cluster: Any, other_region: Any, make_user: Any
+) -> None:
     home = make_cluster("Hjemme")
     boss = make_user("region_officer", region=other_region)
     away = make_cluster("Ude", region_=other_region, actor=boss)

@@ -1,0 +1,174 @@
+"""``klynge demo``: demo data worth looking at, built through the services, idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.core.files.storage import FileSystemStorage
+from django.core.management import call_command
+from stdnum.dk import cvr as stdnum_cvr
+
+from klynge.accounts.models import Role
+from klynge.audit.models import AuditEntry
+from klynge.registry import demo
+from klynge.registry.completion import checklist
+from klynge.registry.models import Document, GpCluster, Membership, PatientCount, Practice
+
+D = dt.date
+
+
+@pytest.fixture(autouse=True)
+def _documents_in_tmp(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Uploaded demo documents go to a temporary folder, not the project's data folder."""
+    monkeypatch.setattr(Document._meta.get_field("file"), "storage", FileSystemStorage(location=tmp_path))
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def table_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model._default_manager.count()
+        for model in apps.get_models()
+        if model._meta.app_label in {"accounts", "audit", "registry"}
+    }
+
+
+@pytest.fixture
+def built(db: Any) -> None:
+    assert demo.build().built
+
+
+def test_demo_builds_on_an_empty_database_and_says_what_it_built(db: Any) -> None:
+    assert not demo.is_present()
+    output = run()
+    assert "Demodata bygget: 7 klynger" in output
+    assert demo.is_present()
+
+
+def test_each_region_has_at_least_three_clusters_with_valid_cvrs_founded_2018_or_2019(built: None) -> None:
+    clusters = GpCluster.objects.filter(external_id__in=[c.external_id for c in demo.CLUSTERS])
+    per_region = Counter(clusters.values_list("region__code", flat=True))
+    assert per_region["1081"] >= 3 and per_region["1082"] >= 3
+    for cluster in clusters:
+        assert stdnum_cvr.is_valid(cluster.cvr), cluster.cvr
+        assert D(2018, 1, 1) <= cluster.founded_on <= D(2019, 12, 31)
+
+
+def test_completed_clusters_satisfy_their_checklist_and_one_still_misses_a_document(built: None) -> None:
+    completed = GpCluster.objects.filter(status=GpCluster.Status.COMPLETED)
+    assert completed.count() >= 5
+    for cluster in completed:
+        assert all(item.done for item in checklist(cluster)), cluster.name
+        assert cluster.completed_on is not None and cluster.completed_on > cluster.founded_on
+    incomplete = GpCluster.objects.get(status=GpCluster.Status.REGISTERING)
+    missing = [item.code for item in checklist(incomplete) if not item.done]
+    assert missing == ["document:referat-stiftende-gf"]
+
+
+def test_documents_are_real_pdfs_uploaded_through_the_service(built: None) -> None:
+    documents = Document.objects.filter(removed_at__isnull=True)
+    assert documents.count() >= 12
+    for document in documents:
+        assert document.content_type == "application/pdf"
+        with document.file.open("rb") as handle:
+            assert handle.read(5) == b"%PDF-"
+    assert AuditEntry.objects.filter(action="document.upload").count() == Document.objects.count()
+
+
+def test_the_history_has_late_joins_leaves_a_move_and_capacity_changes(built: None) -> None:
+    joined_after_completion = Membership.objects.filter(
+        joined__gt=dt.date(2019, 6, 1), recorded_on__gt=dt.date(2019, 6, 1)
+    )
+    assert joined_after_completion.count() >= 3
+    early_leave = Membership.objects.get(practice__provider_number="081106")
+    assert early_leave.left is not None and early_leave.left < early_leave.joined.replace(
+        year=early_leave.joined.year + 1
+    )
+    moved = Membership.objects.filter(practice__provider_number="081201").order_by("joined")
+    assert [m.cluster.external_id for m in moved] == ["K-HIMMERLAND", "K-AALBORG-OST"]
+    assert moved[0].left == moved[1].joined
+    changed = [p for p in Practice.objects.all() if p.capacities.values("count").distinct().count() > 1]
+    assert len(changed) >= 3
+    for practice in Practice.objects.all():
+        assert practice.capacities.count() >= 1 and all(1 <= c.count <= 4 for c in practice.capacities.all())
+
+
+def test_group1_patients_are_about_1600_per_capacity_from_2022(built: None) -> None:
+    counts = PatientCount.objects.select_related("practice")
+    assert counts.count() > 50
+    for count in counts:
+        assert count.valid_from >= D(2022, 1, 1)
+        capacity = (
+            count.practice.capacities.filter(valid_from__lte=count.valid_from).order_by("valid_from").last()
+        )
+        assert capacity is not None
+        assert 1400 <= count.count / capacity.count <= 1800
+
+
+def test_the_audit_trail_names_real_actors_on_the_days_things_happened(built: None) -> None:
+    entries = AuditEntry.objects.all()
+    assert entries.count() > 100
+    assert not entries.filter(actor__isnull=True).exists()
+    first = entries.order_by("at").first()
+    assert first is not None and first.action == "gp_cluster.create" and first.at.year == 2018
+    membership = Membership.objects.get(practice__provider_number="081106")
+    entry = AuditEntry.objects.get(action="membership.create", object_id=str(membership.pk))
+    assert entry.at.date() == membership.recorded_on
+    assert entry.actor is not None and entry.actor.username == "koordinator-aalborg"
+
+
+def test_there_is_a_demo_login_for_every_role_and_the_password_works(built: None) -> None:
+    logins = demo.logins()
+    assert {login.role for login in logins} == set(Role.values)
+    for login in logins:
+        assert authenticate(username=login.username, password=demo.PASSWORD) is not None, login.username
+    admin = authenticate(username="admin", password=demo.PASSWORD)
+    assert admin is not None and admin.is_superuser and admin.is_staff
+    coordinators = {login.scope for login in logins if login.role == Role.COORDINATOR}
+    assert coordinators == {"Klynge Aalborg Øst", "Klynge Thy-Mors"}
+    finance = next(login for login in logins if login.role == Role.FINANCE_OFFICER)
+    assert "851" in finance.scope
+
+
+def test_running_the_demo_again_changes_nothing(built: None) -> None:
+    before = table_counts()
+    last_audit = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
+    output = run()
+    assert "findes allerede" in output
+    assert table_counts() == before
+    assert AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() == last_audit
+
+
+def test_quiet_if_present_prints_nothing_when_the_demo_is_there(built: None) -> None:
+    assert run("--quiet-if-present") == ""
+
+
+def test_print_logins_prints_the_url_the_password_and_one_row_per_login(built: None) -> None:
+    output = run("--print-logins", "--url", "http://127.0.0.1:8123/")
+    assert "http://127.0.0.1:8123/" in output
+    assert demo.PASSWORD in output
+    for login in demo.logins():
+        assert login.username in output
+    assert "Systemadministrator" in output and "Regional godkender" in output
+
+
+def test_print_logins_in_english(built: None) -> None:
+    output = run("--print-logins", "--lang", "en")
+    assert "password for all" in output and "username" in output
+
+
+def test_reset_removes_the_demo_and_builds_it_again(built: None) -> None:
+    before = table_counts()
+    output = run("--reset")
+    assert "Demodata fjernet." in output and "Demodata bygget" in output
+    assert table_counts() == before
