@@ -27,6 +27,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
+    # klynge.web first, so its registration/ templates win over the admin's.
+    "klynge.web",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -43,7 +45,6 @@ INSTALLED_APPS = [
     "klynge.payouts",
     "klynge.health",
     "klynge.api",
-    "klynge.web",
 ]
 
 MIDDLEWARE = [

@@ -1,16 +1,79 @@
-"""Template context shared by every page: the user's roles for the navigation."""
+"""Template context shared by every page: the navigation the user's roles give, and the icon sprite."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.http import HttpRequest
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from klynge.accounts import access
+from klynge.accounts.access import Action
+from klynge.accounts.models import Role, RoleAssignment
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url: str
+    section: str  # matched against the view's ``section`` to mark the current menu item
+
+
+def _items(user: Any) -> list[NavItem]:
+    roles = access.roles(user)
+    items: list[NavItem] = []
+    if Role.COORDINATOR in roles:
+        own = list(
+            access.gp_clusters(user, Action.EDIT)
+            .filter(role_assignments__user=user, role_assignments__role=Role.COORDINATOR)
+            .values_list("pk", flat=True)[:2]
+        )
+        if len(own) == 1:
+            items.append(NavItem(_("Min klynge"), reverse("cluster_detail", args=[own[0]]), "my_cluster"))
+            items.append(NavItem(_("Færdigmeld klyngen"), reverse("completion", args=[own[0]]), "completion"))
+    if access.is_admin(user):
+        items.append(NavItem(_("Regioner"), reverse("region_list"), "regions"))
+    regions = list(access.regions(user, Action.VIEW)[:2])
+    if regions:
+        items.append(NavItem(_("Klynger"), reverse("cluster_list"), "clusters"))
+    if len(regions) == 1:
+        region = regions[0]
+        items.append(NavItem(_("Ændringer"), reverse("changes", args=[region.code]), "changes"))
+        if access.can_in_region(user, Action.ADMINISTER, region):
+            items.append(
+                NavItem(_("Indstillinger"), reverse("region_settings", args=[region.code]), "settings")
+            )
+    if access.regions(user, Action.ADMINISTER).exists():
+        items.append(NavItem(_("Import"), reverse("scenario_import"), "import"))
+    if access.is_admin(user):
+        items.append(NavItem(_("Administration"), reverse("admin:index"), "admin"))
+    return items
+
+
+def _role_names(user: Any) -> list[str]:
+    """The user's roles with their scope, for the header: "Regional sagsbehandler, Region Nordjylland"."""
+    names = []
+    for assignment in RoleAssignment.objects.filter(user=user).select_related("region", "gp_cluster"):
+        scope = assignment.gp_cluster or assignment.region or assignment.organisation_code
+        role = assignment.get_role_display()
+        names.append(f"{role}, {scope}" if scope else str(role))
+    return names
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
+    context: dict[str, Any] = {"icons": static("dkfds/img/all-svg-icons.svg")}
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_roles": set()}
-    return {"nav_roles": access.roles(user)}
+        return {**context, "nav_roles": set(), "nav_items": [], "nav_role_names": []}
+    # A callable: the template calls it only on full pages, not on htmx fragments.
+    return {
+        **context,
+        "nav_roles": access.roles(user),
+        "nav_items": partial(_items, user),
+        "nav_role_names": partial(_role_names, user),
+    }

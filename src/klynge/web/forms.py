@@ -1,0 +1,303 @@
+"""The pages' forms. They parse input only; the rules are in the services, whose errors they show.
+
+Every form is a :class:`ServiceForm`: :meth:`ServiceForm.call` runs a service function and puts the
+``ValidationError`` it raises (a dict of field → messages) on the matching fields, or at the top of
+the form when the field is not on it. The form's own messages (a missing value, a malformed date or
+number) name the field too, like the services' messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from klynge.registry.models import DocumentType, GpCluster, Region
+
+T = TypeVar("T")
+
+
+class DateInput(forms.DateInput):
+    """A native date picker; the value travels as ISO (``2019-06-01``), which every locale accepts."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def date_field(label: Any, *, required: bool = True, help_text: Any = "") -> forms.DateField:
+    return forms.DateField(label=label, required=required, widget=DateInput(), help_text=help_text)
+
+
+def document_type_name(doc_type: DocumentType) -> str:
+    """A document type's name in the active language (the English name when there is one)."""
+    if get_language() == "en" and doc_type.name_en:
+        return doc_type.name_en
+    return doc_type.name
+
+
+class DocumentTypeField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return document_type_name(obj)
+
+
+class DocumentTypesField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return document_type_name(obj)
+
+
+class ServiceForm(forms.Form):
+    """A form whose errors name the field, and which shows a service's ``ValidationError``."""
+
+    mark_optional = True  # label optional fields "(valgfri)"; filters leave it out
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            label = field.label or ""
+            field.error_messages["required"] = format_lazy(_("{label}: skal udfyldes."), label=label)
+            if isinstance(field, forms.DateField):
+                field.error_messages["invalid"] = format_lazy(
+                    _("{label}: skriv en gyldig dato, fx 01.06.2019."), label=label
+                )
+            elif isinstance(field, forms.IntegerField):
+                field.error_messages["invalid"] = format_lazy(
+                    _("{label}: skriv et helt tal, fx 2."), label=label
+                )
+            elif isinstance(field, forms.ModelChoiceField | forms.ChoiceField):
+                field.error_messages["invalid_choice"] = format_lazy(
+                    _("{label}: vælg en af mulighederne på listen."), label=label
+                )
+
+    def show_errors(self, exc: ValidationError) -> None:
+        """Put a service's errors on the fields they name; the rest at the top of the form."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc.messages)
+            return
+        for name, messages in exc.message_dict.items():
+            self.add_error(name if name in self.fields else None, messages)
+
+    def call(self, service: Callable[..., T], **kwargs: Any) -> T | None:
+        """Run ``service(**kwargs)``; on ``ValidationError`` show it and return ``None``.
+
+        ``PermissionDenied`` is not caught: it becomes the 403 page.
+        """
+        try:
+            return service(**kwargs)
+        except ValidationError as exc:
+            self.show_errors(exc)
+            return None
+
+
+# --- Coordinator: practices --------------------------------------------------------------------------
+
+
+class PracticeAddForm(ServiceForm):
+    provider_number = forms.CharField(
+        label=_("Ydernummer"),
+        max_length=10,
+        help_text=_("6 cifre, fx 012345. Kender systemet praksis, bruges dens navn og kapaciteter."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    name = forms.CharField(
+        label=_("Praksissens navn"),
+        max_length=200,
+        required=False,
+        help_text=_("Skal udfyldes, når praksis er ny i systemet."),
+    )
+    capacities = forms.IntegerField(
+        label=_("Lægekapaciteter"),
+        required=False,
+        help_text=_(
+            "Antal lægekapaciteter på indtrædelsesdagen. Skal udfyldes, når praksis er ny i systemet."
+        ),
+    )
+    group1_patients = forms.IntegerField(
+        label=_("Gruppe 1-patienter"),
+        required=False,
+        help_text=_("Antal tilmeldte gruppe 1-patienter på indtrædelsesdagen."),
+    )
+    joined = date_field(_("Indtrådt"), help_text=_("Praksissens første dag i klyngen."))
+
+
+class CapacityForm(ServiceForm):
+    valid_from = date_field(_("Gælder fra"))
+    count = forms.IntegerField(label=_("Lægekapaciteter"))
+
+
+class PatientsForm(ServiceForm):
+    valid_from = date_field(_("Gælder fra"))
+    count = forms.IntegerField(label=_("Gruppe 1-patienter"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "patients")
+        super().__init__(*args, **kwargs)
+
+
+class MembershipEndForm(ServiceForm):
+    left = date_field(
+        _("Udtrådt"),
+        help_text=_("Den første dag, praksis ikke længere er med i klyngen."),
+    )
+
+
+class MoveForm(ServiceForm):
+    to_cluster = forms.ModelChoiceField(
+        label=_("Ny klynge"), queryset=GpCluster.objects.none(), empty_label=_("Vælg klynge")
+    )
+    on = date_field(
+        _("Flyttes pr."),
+        help_text=_("Den første dag i den nye klynge (og den første dag uden for den nuværende)."),
+    )
+
+    def __init__(self, *args: Any, destinations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to_cluster"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = destinations
+
+
+# --- Coordinator: documents and completion ------------------------------------------------------------
+
+
+class DocumentUploadForm(ServiceForm):
+    document_type = DocumentTypeField(
+        label=_("Dokumenttype"), queryset=DocumentType.objects.order_by("name"), empty_label=_("Vælg type")
+    )
+    file = forms.FileField(
+        label=_("Fil"),
+        help_text=_("PDF, DOCX eller ODT. Indholdet kontrolleres, ikke kun navnet."),
+        widget=forms.FileInput(
+            attrs={
+                "accept": ".pdf,.docx,.odt,application/pdf,"
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+                "application/vnd.oasis.opendocument.text"
+            }
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].error_messages["empty"] = _("Fil: filen er tom. Vælg dokumentet igen.")
+        self.fields["file"].error_messages["invalid"] = _("Fil: vælg en fil.")
+
+
+class RegisteredForm(ServiceForm):
+    all_practices_registered = forms.BooleanField(
+        label=_("Jeg bekræfter, at alle klyngens praksis er registreret"), required=False
+    )
+
+
+# --- Region ------------------------------------------------------------------------------------------
+
+
+class ClusterEditForm(ServiceForm):
+    """Master data. The NemKonto date is the region's to confirm; coordinators do not get that field."""
+
+    name = forms.CharField(label=_("Navn"), max_length=200)
+    cvr = forms.CharField(
+        label=_("CVR-nummer"),
+        max_length=12,
+        required=False,
+        help_text=_("8 cifre, fx 29403473."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    nemkonto_confirmed_on = date_field(
+        _("NemKonto bekræftet"), required=False, help_text=_("Datoen, regionen bekræftede klyngens NemKonto.")
+    )
+    founded_on = date_field(_("Dato for stiftende generalforsamling"))
+
+    def __init__(self, *args: Any, administer: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not administer:
+            del self.fields["nemkonto_confirmed_on"]
+
+
+class ClusterCreateForm(ServiceForm):
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none(), empty_label=None)
+    name = forms.CharField(label=_("Klyngens navn"), max_length=200)
+    founded_on = date_field(_("Dato for stiftende generalforsamling"))
+    coordinator_email = forms.CharField(
+        label=_("Koordinatorens e-mail"),
+        max_length=254,
+        help_text=_("Koordinatoren får en velkomstmail med link til at vælge adgangskode."),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    coordinator_name = forms.CharField(label=_("Koordinatorens navn"), max_length=150, required=False)
+    cvr = forms.CharField(
+        label=_("CVR-nummer"),
+        max_length=12,
+        required=False,
+        help_text=_("8 cifre, fx 29403473."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    nemkonto_confirmed_on = date_field(_("NemKonto bekræftet"), required=False)
+
+    def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["region"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = regions
+
+
+class RegionSettingsForm(ServiceForm):
+    instructions = forms.CharField(
+        label=_("Instruktioner til nye klynger"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Sendes med velkomstmailen og vises, når koordinatoren uploader dokumenter."),
+    )
+    required_documents = DocumentTypesField(
+        label=_("Krævede dokumenter"),
+        queryset=DocumentType.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Skal være uploadet, før en klynge kan færdigmeldes."),
+    )
+    processing_days_min = forms.IntegerField(label=_("Behandlingstid, mindst (dage)"))
+    processing_days_max = forms.IntegerField(label=_("Behandlingstid, højst (dage)"))
+    annual_regulation = forms.ChoiceField(
+        label=_("Regulering af årlige midler"), choices=Region.AnnualRegulation.choices
+    )
+    payment_iban = forms.CharField(label=_("Regionens konto (IBAN)"), max_length=42, required=False)
+    payment_bic = forms.CharField(label=_("Regionens bank (BIC)"), max_length=11, required=False)
+    repayment_instructions = forms.CharField(
+        label=_("Sådan betales et krav tilbage"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Står i brevet om tilbagebetaling: konto, reference og kontaktperson."),
+    )
+    claim_days = forms.IntegerField(label=_("Betalingsfrist for krav (dage)"))
+
+
+class ChangesForm(ServiceForm):
+    mark_optional = False
+    since = date_field(_("Ændringer siden"))
+
+
+class ClusterFilterForm(ServiceForm):
+    mark_optional = False
+    q = forms.CharField(
+        label=_("Søg"),
+        required=False,
+        help_text=_("Navn, CVR-nummer, klynge-id eller ydernummer."),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Alle")), *GpCluster.Status.choices]
+    )
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.none(), required=False, empty_label=_("Alle regioner")
+    )
+
+    def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["region"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = regions

@@ -1,0 +1,84 @@
+"""Template helpers for the DKFDS pages: money, form fields with their labels, hints and errors."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms, template
+from django.utils.translation import gettext as _
+
+from klynge.core.money import format_dkk
+from klynge.registry.models import DocumentType
+from klynge.web.forms import document_type_name
+
+register = template.Library()
+
+
+@register.filter
+def dkk(value: Decimal | int | str | None, style: str = "") -> str:
+    """An amount in Danish format with the currency: ``20000`` → ``20.000,00 kr.``; empty stays empty.
+
+    ``dkk:"short"`` leaves out zero øre (``10.000 kr.``), as in a rate.
+    """
+    if value is None or value == "":
+        return ""
+    text = format_dkk(Decimal(str(value)))
+    if style == "short":
+        text = text.removesuffix(",00")
+    return _("%(amount)s kr.") % {"amount": text}
+
+
+@register.filter
+def local_name(doc_type: DocumentType) -> str:
+    """A document type's name in the language of the page (the English name when there is one)."""
+    return document_type_name(doc_type)
+
+
+def _input_class(widget: forms.Widget) -> str:
+    if isinstance(widget, forms.CheckboxInput):
+        return "form-checkbox"
+    if isinstance(widget, forms.Select):
+        return "form-select"
+    if isinstance(widget, forms.FileInput | forms.CheckboxSelectMultiple):
+        return ""
+    return "form-input"
+
+
+@register.inclusion_tag("web/includes/field.html")
+def field(bound: forms.BoundField, width: str = "") -> dict[str, Any]:
+    """One DKFDS form group: label, hint, error message and the input tied to them by ``aria-describedby``.
+
+    ``width`` is a DKFDS width class suffix (``xs``, ``s``, ``m``, ``l``, ``xl``) for text inputs.
+    """
+    widget = bound.field.widget
+    auto_id = bound.auto_id or bound.html_name
+    hint_id = f"{auto_id}-hint" if bound.help_text else ""
+    error_id = f"{auto_id}-error" if bound.errors else ""
+    describedby = " ".join(i for i in (hint_id, error_id) if i)
+    attrs: dict[str, Any] = {}
+    css = _input_class(widget)
+    if css and width and css == "form-input":
+        css += f" input-width-{width}"
+    if css:
+        attrs["class"] = css
+    if describedby and not isinstance(widget, forms.CheckboxSelectMultiple):
+        attrs["aria-describedby"] = describedby
+    if bound.errors:
+        attrs["aria-invalid"] = "true"
+    kind = "text"
+    if isinstance(widget, forms.CheckboxInput):
+        kind = "checkbox"
+    elif isinstance(widget, forms.CheckboxSelectMultiple):
+        kind = "checkboxes"
+    elif isinstance(widget, forms.FileInput):
+        kind = "file"
+    return {
+        "bound": bound,
+        "kind": kind,
+        "hint_id": hint_id,
+        "error_id": error_id,
+        "describedby": describedby,
+        "widget_html": "" if kind == "checkboxes" else bound.as_widget(attrs=attrs),
+        "mark_optional": not bound.field.required and getattr(bound.form, "mark_optional", True),
+    }
