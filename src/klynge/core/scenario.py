@@ -2,7 +2,12 @@
 
 :func:`parse_scenario` reads a loaded JSON document into immutable facts and lists *every* problem
 at once, each with its place in the file (``memberships[3].left``), in Danish and English. Hostile
-input (wrong types, huge strings, deep nesting) gives problems, never another exception.
+input (wrong types, huge strings or numbers, deep nesting) gives problems, never another exception:
+values from the file appear in messages only through :func:`_show`, which renders a few characters
+at most (``str()`` of a 5000-digit number or of a deeply nested list raises).
+
+Defaults of the format: a dated value's ``recorded`` is its ``from``; a membership's ``recorded`` is its
+``joined`` and its ``left_recorded`` its ``left``. Parsed facts always carry the resolved dates.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ FORMAT = "klynge-scenario/1"
 PROVIDER_NUMBER = re.compile(r"^[0-9]{6}$")
 CVR = re.compile(r"^[0-9]{8}$")
 ID = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+AMOUNT = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")
 MAX_TEXT = 200
 CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 
@@ -97,9 +104,24 @@ class Scenario:
     runs: tuple[dt.date, ...]
 
 
+def _show(value: Any) -> str:
+    """A short, safe rendering of a value from the file for a message."""
+    if isinstance(value, str):
+        return value[:40] + ("…" if len(value) > 40 else "")
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else str(value).lower()
+    if isinstance(value, int):
+        return str(value) if -(10**30) < value < 10**30 else "(et meget stort tal / a huge number)"
+    return {"list": "[...]", "dict": "{...}", "float": "(kommatal / decimal number)"}.get(
+        type(value).__name__, type(value).__name__[:20]
+    )
+
+
 def cvr_is_valid(cvr: str) -> bool:
     """Modulus 11 over the eight digits of a CVR number."""
-    return bool(CVR.match(cvr)) and sum(int(d) * w for d, w in zip(cvr, CVR_WEIGHTS, strict=True)) % 11 == 0
+    return (
+        bool(CVR.fullmatch(cvr)) and sum(int(d) * w for d, w in zip(cvr, CVR_WEIGHTS, strict=True)) % 11 == 0
+    )
 
 
 class _Reader:
@@ -160,7 +182,7 @@ class _Reader:
                 f"'{key}' must be a text of at most {MAX_TEXT} characters.",
             )
             return ""
-        if pattern is not None and not pattern.match(value):
+        if pattern is not None and not pattern.fullmatch(value):
             self.add(
                 f"{path}.{key}",
                 "format",
@@ -180,14 +202,18 @@ class _Reader:
                     f"'{key}' is missing; write a date as YYYY-MM-DD.",
                 )
             return None
-        if isinstance(value, str) and len(value) == 10:
+        return self.day(value, f"{path}.{key}")
+
+    def day(self, value: Any, path: str) -> dt.date | None:
+        """A date written YYYY-MM-DD (only that: 3.11's ``fromisoformat`` also takes ``2019-W01-1``)."""
+        if isinstance(value, str) and ISO_DATE.fullmatch(value):
             try:
-                return dt.date.fromisoformat(value)
+                return dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
             except ValueError:
                 pass
-        shown = str(value)[:40]
+        shown = _show(value)
         self.add(
-            f"{path}.{key}",
+            path,
             "date",
             f"'{shown}' er ikke en gyldig dato; skriv ÅÅÅÅ-MM-DD, fx 2019-06-01.",
             f"'{shown}' is not a valid date; write YYYY-MM-DD, e.g. 2019-06-01.",
@@ -200,8 +226,8 @@ class _Reader:
             self.add(
                 f"{path}.{key}",
                 f"{key}_range",
-                f"'{key}' skal være et helt tal fra {minimum} til {maximum} (fandt {str(value)[:40]}).",
-                f"'{key}' must be a whole number from {minimum} to {maximum} (found {str(value)[:40]}).",
+                f"'{key}' skal være et helt tal fra {minimum} til {maximum} (fandt {_show(value)}).",
+                f"'{key}' must be a whole number from {minimum} to {maximum} (found {_show(value)}).",
             )
             return None
         return value
@@ -213,6 +239,14 @@ class _Reader:
                 "amount_type",
                 'Beløb skrives som tekst med to decimaler, fx "1000.00".',
                 'Amounts are written as text with two decimals, e.g. "1000.00".',
+            )
+            return None
+        if not AMOUNT.fullmatch(value):
+            self.add(
+                path,
+                "amount_not_a_number",
+                f"'{_show(value)}' er ikke et beløb; skriv fx \"1000.00\" (punktum som decimaltegn).",
+                f"'{_show(value)}' is not an amount; write e.g. \"1000.00\" (point as the decimal mark).",
             )
             return None
         try:
@@ -298,7 +332,9 @@ def parse_scenario(data: Any) -> Scenario:
     regions = []
     for path, obj in r.items(root, "regions", required=False):
         code = r.text(obj, "code", path)
-        policy = r.obj(obj.get("policy", {}), f"{path}.policy") or {}
+        name = r.text(obj, "name", path, required=False)
+        raw_policy = obj.get("policy")
+        policy = {} if raw_policy is None else r.obj(raw_policy, f"{path}.policy") or {}
         regulation = policy.get("annual_regulation", "net")
         if regulation not in ("net", "claim"):
             r.add(
@@ -307,7 +343,8 @@ def parse_scenario(data: Any) -> Scenario:
                 '\'annual_regulation\' skal være "net" eller "claim".',
                 '\'annual_regulation\' must be "net" or "claim".',
             )
-        days = policy.get("processing_days", [14, 28])
+        days = policy.get("processing_days")
+        days = [14, 28] if days is None else days
         if (
             not isinstance(days, list)
             or len(days) != 2
@@ -321,9 +358,7 @@ def parse_scenario(data: Any) -> Scenario:
                 "'processing_days' must be [min, max] in days, e.g. [14, 28].",
             )
             days = [14, 28]
-        regions.append(
-            RegionPolicy(code, str(obj.get("name", ""))[:MAX_TEXT], str(regulation), (days[0], days[1]))
-        )
+        regions.append(RegionPolicy(code, name, str(regulation), (days[0], days[1])))
 
     clusters: list[Cluster] = []
     cluster_paths: dict[str, str] = {}
@@ -386,7 +421,15 @@ def parse_scenario(data: Any) -> Scenario:
         joined = r.date(obj, "joined", path)
         left = r.date(obj, "left", path, required=False)
         recorded = r.date(obj, "recorded", path, required=False) or joined
-        left_recorded = r.date(obj, "left_recorded", path, required=False) or left
+        left_recorded = r.date(obj, "left_recorded", path, required=False)
+        if left_recorded is not None and obj.get("left") is None:
+            r.add(
+                f"{path}.left_recorded",
+                "left_recorded_without_left",
+                "'left_recorded' er udfyldt, men 'left' er tom; angiv udmeldelsesdatoen eller fjern feltet.",
+                "'left_recorded' is given but 'left' is empty; give the date it left or remove the field.",
+            )
+        left_recorded = left_recorded or left
         if practice and practice not in practice_paths:
             r.add(
                 f"{path}.practice",
@@ -422,7 +465,8 @@ def parse_scenario(data: Any) -> Scenario:
             by_practice[practice].append((path, m))
     for spans in by_practice.values():
         spans.sort(key=lambda pm: pm[1].joined)
-        for (_p1, a), (p2, b) in itertools.pairwise(spans):
+        a = spans[0][1]  # the membership reaching furthest so far: a long one may cover several later ones
+        for p2, b in spans[1:]:
             if a.left is None or b.joined < a.left:
                 r.add(
                     f"{p2}.joined",
@@ -430,6 +474,8 @@ def parse_scenario(data: Any) -> Scenario:
                     f"Praksis {b.practice} er allerede i {a.cluster} på denne dag; en praksis kan kun være i én klynge ad gangen.",
                     f"Practice {b.practice} is already in {a.cluster} on this day; a practice can be in only one cluster at a time.",
                 )
+            if a.left is not None and (b.left is None or b.left > a.left):
+                a = b
 
     runs: list[dt.date] = []
     raw_runs = root.get("runs", [])
@@ -437,7 +483,7 @@ def parse_scenario(data: Any) -> Scenario:
         r.add("runs", "type", "'runs' skal være en liste af datoer.", "'runs' must be a list of dates.")
         raw_runs = []
     for i, value in enumerate(raw_runs):
-        day = r.date({"d": value}, "d", f"runs[{i}]")
+        day = r.day(value, f"runs[{i}]")
         if day is None:
             continue
         if runs and day <= runs[-1]:

@@ -1,0 +1,1044 @@
+"""The payout engine for GP-cluster funds (brief §3, rules A1-A10). Standard library only.
+
+A run on date D computes, from the facts *recorded* by D, what is **payable** by D, per
+:class:`SettledKey` = cluster × practice × kind × period (``annual`` funds per calendar year, the
+``startup_fee`` per membership, keyed by its ``joined`` date), and settles the difference to what
+earlier runs settled (A9). The settled state is an explicit immutable value (:class:`SettledState`):
+:func:`run_payouts` takes it and returns the new one, so the Django app can persist runs and feed the
+settled totals back from its database; :func:`simulate` chains the runs of a scenario.
+
+Rules as implemented
+--------------------
+* **A1** Nothing is payable for a cluster before its ``completed_on`` (completion must be ≤ D).
+* **A2** A member's entitlement starts at ``max(joined, founded_on)``; a first payout is retroactive.
+* **A5** A membership recorded on or before the completion date is *eligible* from the completion date;
+  one recorded later from 1 January of the year after it was recorded. Only eligible memberships are
+  payable; once eligible they are paid retroactively from their start.
+* **A6** Capacity basis: for each eligible membership the days from its start to
+  ``min(left, 31 Dec of D's year)``, split into calendar years and constant-capacity stretches; each
+  stretch pays ``rate × capacities × days / days in that year``. Patients basis (OK22): for year Y,
+  a run on or after Y's payment date pays, for each eligible membership that covers Y's count date and
+  was recorded by it, ``rate × group-1 patients on the count date`` (no proration, no startup fee).
+* **A7** Startup fee: fee per capacity (the scheme in force on ``joined``) × capacities on ``joined``,
+  once per practice, to the cluster it joins. It is payable once the membership is eligible and has
+  begun (``joined`` ≤ D). If ``left`` is before :func:`startup_fee_anniversary` the payable fee is 0,
+  so a fee already paid becomes a repayment claim. A practice whose fee was repaid may earn one in its
+  next membership; one whose fee was kept never earns another.
+* **A8** A move is a leave plus a join; both follow from the rules above, and since a practice is in at
+  most one cluster on any day no day is paid twice.
+* **A9** Per cluster and key, ``payable − settled``. A negative startup-fee difference is claimed at
+  once (``startup_fee_repayment``, one claim per practice). Annual differences: with policy ``"claim"``
+  positive ones are paid and negative ones claimed (``annual_overpayment``, per practice); with policy
+  ``"net"`` (the default) the positive startup-fee differences and all annual differences of the
+  cluster are added up, and only a positive total is paid, with the negative differences shown as
+  ``adjustment`` lines. A negative total is paid nothing and carried forward (reported as
+  :class:`CarriedForward`): the keys stay unsettled and are netted against the cluster's next payout.
+  Running the same run twice pays nothing the second time.
+* **A10** Each line (membership × calendar year × constant-capacity stretch) is rounded half up to
+  øre; totals are sums of lines. The engine computes in whole øre with exact integer arithmetic,
+  which equals Decimal half-up rounding of ``rate × capacities × days / days_in_year``.
+
+Interpretations (the worked example ``gp-cluster-basic`` is reproduced exactly with them)
+-----------------------------------------------------------------------------------------
+* Visibility: a membership exists for a run only from its ``recorded`` date, its ``left`` only from
+  ``left_recorded``; a dated value only from its ``recorded`` date; the latest recorded value for the
+  same ``from`` date wins. If a later membership of the same practice is visible while the earlier
+  one's ``left`` is not yet, the earlier one is taken to end when the later one begins.
+* A fee counts as *kept* (blocking later fees) once its cluster is completed by D and the membership
+  did not end before its anniversary; a membership of a cluster that is never completed earns nothing
+  and blocks nothing.
+* "Eligible" in the patients rule is the A5 eligibility at the run date.
+* A year belongs to the scheme in force on its 1 January (:class:`~klynge.core.schemes.SchemeTable`);
+  a year without a rate is paid by the first run after the rate is entered.
+* Line rules: ``A7`` startup fee; annual lines ``A8`` for the membership a practice moved into, else
+  ``A5`` for a membership recorded after completion, else ``A2`` for a stretch starting before the
+  completion date (retroactive to the founding assembly), else ``A6``; ``adjustment`` lines ``A9``.
+* Startup fees take part in netting (policy ``"net"``): netting is against the cluster's *payouts*.
+
+Performance: the facts are indexed once per practice (ordinals, sorted, bisect). :func:`simulate`
+recomputes a practice only when one of its facts became visible, a membership became eligible or began,
+or a new year / patient payment date was passed, and then only the affected years.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+from klynge.core.money import ORE, to_ore
+from klynge.core.scenario import Dated, Scenario
+from klynge.core.schemes import SchemeTable
+
+STARTUP_FEE = "startup_fee"
+ANNUAL = "annual"
+ADJUSTMENT = "adjustment"
+STARTUP_FEE_REPAYMENT = "startup_fee_repayment"
+ANNUAL_OVERPAYMENT = "annual_overpayment"
+DEFAULT_PROCESSING_DAYS = (14, 28)
+
+
+def from_ore(ore: int) -> Decimal:
+    """Whole øre as kroner with two decimals (exact; faster than :func:`klynge.core.money.from_ore`)."""
+    return Decimal(ore).scaleb(-2)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector during a computation (restored after, also when nested or
+    concurrent). The engine makes millions of small tuples and no reference cycles; on large
+    scenarios the collector's repeated scans of the growing heap cost about as much as the work."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+# --- Public values --------------------------------------------------------------------------------
+
+
+class SettledKey(NamedTuple):
+    """What is settled separately: cluster × practice × kind × period.
+
+    ``kind`` is ``"startup_fee"`` (``period`` = the membership's ``joined`` date, ISO) or ``"annual"``
+    (``period`` = the calendar year, ``"2019"``).
+    """
+
+    cluster: str
+    practice: str
+    kind: str
+    period: str
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One explanation line of a payout or claim; the lines of a payout sum to its amount."""
+
+    kind: str  # "startup_fee" | "annual" | "adjustment"
+    practice: str
+    period_from: dt.date
+    period_to: dt.date
+    days: int | None
+    capacities: int | None
+    rate: Decimal | None
+    amount: Decimal
+    rule: str  # "A2" .. "A9"
+    patients: int | None = None
+    days_in_year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Payout:
+    cluster: str
+    amount: Decimal
+    expected_arrival: tuple[dt.date, dt.date]
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    cluster: str
+    amount: Decimal
+    reason: str  # "startup_fee_repayment" | "annual_overpayment"
+    practice: str
+    rule: str  # "A7" | "A9"
+    lines: tuple[Line, ...] = ()
+
+
+@dataclass(frozen=True)
+class CarriedForward:
+    """A cluster's negative annual balance left to net against its next payouts (A9, policy "net")."""
+
+    cluster: str
+    amount: Decimal  # positive: the amount still to be netted
+
+
+@dataclass(frozen=True)
+class RunResult:
+    date: dt.date
+    payouts: tuple[Payout, ...]
+    claims: tuple[Claim, ...]
+    carried_forward: tuple[CarriedForward, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Entitlement:
+    """What the facts known at a date make payable for one key, with the lines that make it."""
+
+    key: SettledKey
+    amount: Decimal
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True)
+class SettledState:
+    """What earlier runs settled, per :class:`SettledKey`, in whole øre (zero entries are dropped).
+
+    Immutable; build it from the database with :meth:`from_amounts` (repeated keys are added up).
+    """
+
+    ore: Mapping[SettledKey, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ore", MappingProxyType({k: v for k, v in self.ore.items() if v}))
+
+    @classmethod
+    def from_amounts(cls, amounts: Iterable[tuple[SettledKey, Decimal]]) -> SettledState:
+        total: dict[SettledKey, int] = defaultdict(int)
+        for key, amount in amounts:
+            total[SettledKey(*key)] += to_ore(amount)
+        return cls(total)
+
+    def amount(self, key: SettledKey) -> Decimal:
+        return from_ore(self.ore.get(key, 0))
+
+    def amounts(self) -> dict[SettledKey, Decimal]:
+        return {key: from_ore(value) for key, value in self.ore.items()}
+
+    def total(self, cluster: str | None = None) -> Decimal:
+        return from_ore(sum(v for k, v in self.ore.items() if cluster is None or k.cluster == cluster))
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """One run: its result, the settled state after it, and what it settled per key (the change)."""
+
+    result: RunResult
+    settled: SettledState
+    changes: tuple[tuple[SettledKey, Decimal], ...]
+
+
+# --- Helpers for the UI ---------------------------------------------------------------------------
+
+
+def startup_fee_anniversary(joined: dt.date) -> dt.date:
+    """The first anniversary of ``joined``: the first day on which leaving no longer repays the fee (A7).
+
+    A practice that joined on 29 February has its anniversary on 1 March of the next (common) year:
+    on that day it has been a member for a whole year (29 February to 28 February).
+    """
+    try:
+        return joined.replace(year=joined.year + 1)
+    except ValueError:  # 29 February
+        return dt.date(joined.year + 1, 3, 1)
+
+
+def deregistration_consequence(
+    joined: dt.date, left: dt.date, capacities: int, fee_per_capacity: Decimal | None
+) -> Decimal | None:
+    """The startup fee to repay under A7 when a practice that joined on ``joined`` leaves on ``left``
+    (its first day no longer a member) with ``capacities`` on the day it joined, or ``None`` when
+    nothing is repaid: it stayed at least a year, there is no fee (OK22) or no capacity."""
+    if fee_per_capacity is None or capacities <= 0 or left >= startup_fee_anniversary(joined):
+        return None
+    return (fee_per_capacity * capacities).quantize(ORE)
+
+
+# --- The facts, indexed ---------------------------------------------------------------------------
+
+
+class _M(NamedTuple):
+    """A membership in ordinals, with what the rules need precomputed."""
+
+    cluster: str
+    joined: int
+    left: int | None
+    recorded: int
+    left_recorded: int | None
+    start: int  # A2: max(joined, founded_on)
+    completed: int | None  # the cluster's completion (A1)
+    eligible_from: int | None  # A5; None when the cluster is not completed
+    late: bool  # recorded after completion (A5)
+    fee_ore: int | None  # A7: the startup fee per capacity of the scheme in force on joined
+    anniversary: int
+    joined_iso: str
+
+
+class _Year(NamedTuple):
+    year: int
+    basis: str
+    rate_ore: int
+    first: int  # 1 January
+    last: int  # 31 December
+    days: int
+    count_day: int  # patients basis: the count date (ordinal), else 0
+    payment_day: int  # patients basis: the payment date (ordinal), else 0
+
+
+class _Spec(NamedTuple):
+    """A payable line before it becomes a :class:`Line` (ordinals, øre)."""
+
+    kind: str
+    practice: str
+    first: int
+    last: int
+    days: int | None
+    days_in_year: int | None
+    capacities: int | None
+    patients: int | None
+    rate_ore: int
+    amount_ore: int
+    rule: str
+
+
+_Records = tuple[tuple[int, int, int], ...]  # (from, recorded, count), sorted
+
+# ``tuple.__new__(SettledKey, (...))`` builds a named tuple without the Python-level ``__new__`` that
+# NamedTuple generates: the hot loops make millions of keys and specs.
+_tuple = tuple.__new__
+
+
+class _PracticeFacts(NamedTuple):
+    number: str
+    memberships: tuple[_M, ...]
+    capacities: _Records
+    patients: _Records
+    triggers: tuple[tuple[int, int, int], ...]  # (day, from year, scope): see _Facts.triggered
+    trigger_days: tuple[int, ...]  # the distinct trigger days, sorted
+
+
+# What a trigger may change (bits): the startup fees, the capacity years, the patient years; ALL
+# means everything of the practice (a membership became visible, eligible or ended).
+STARTUP_SCOPE, CAPACITY_SCOPE, PATIENTS_SCOPE, ALL_SCOPE = 1, 2, 4, 8
+
+
+class _Visible(NamedTuple):
+    valid_until: int  # the practice's next trigger day: from then on the visible facts may differ
+    members: tuple[tuple[_M, int | None, bool], ...]  # (membership, end or None, moved into)
+    capacity_from: list[int]
+    capacity_count: list[int]
+    patient_from: list[int]
+    patient_count: list[int]
+
+
+def _records(values: Iterable[Dated]) -> _Records:
+    return tuple(sorted((v.valid_from.toordinal(), v.recorded.toordinal(), v.count) for v in values))
+
+
+def _timeline(records: _Records, day: int) -> tuple[list[int], list[int]]:
+    """The values visible on ``day``: per ``from`` date the latest recorded one."""
+    froms: list[int] = []
+    counts: list[int] = []
+    for start, recorded, count in records:
+        if recorded > day:
+            continue
+        if froms and froms[-1] == start:
+            counts[-1] = count
+        else:
+            froms.append(start)
+            counts.append(count)
+    return froms, counts
+
+
+def _count_on(froms: list[int], counts: list[int], day: int) -> int:
+    i = bisect_right(froms, day) - 1
+    return counts[i] if i >= 0 else 0
+
+
+class _Facts:
+    """The scenario's facts indexed once: per practice, per cluster, per year."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.table = SchemeTable(scenario.schemes)
+        clusters = {c.id: c for c in scenario.clusters}
+        policies = {r.code: r for r in scenario.regions}
+        self.policy: dict[str, tuple[str, tuple[int, int]]] = {}
+        for c in scenario.clusters:
+            region = policies.get(c.region)
+            self.policy[c.id] = (
+                (region.annual_regulation, region.processing_days)
+                if region is not None
+                else ("net", DEFAULT_PROCESSING_DAYS)
+            )
+        self._years: dict[int, _Year | None] = {}
+        by_practice: dict[str, list[_M]] = defaultdict(list)
+        for fact in scenario.memberships:
+            cluster = clusters.get(fact.cluster)
+            if cluster is None:
+                continue
+            completed = cluster.completed_on.toordinal() if cluster.completed_on else None
+            recorded = fact.recorded.toordinal()
+            late = completed is not None and recorded > completed
+            if completed is None:
+                eligible_from = None
+            elif late:
+                eligible_from = dt.date(fact.recorded.year + 1, 1, 1).toordinal()
+            else:
+                eligible_from = completed
+            scheme = self.table.on(fact.joined)
+            fee = scheme.startup_fee_per_capacity if scheme is not None else None
+            left_recorded = fact.left_recorded or fact.left
+            by_practice[fact.practice].append(
+                _M(
+                    cluster=fact.cluster,
+                    joined=fact.joined.toordinal(),
+                    left=fact.left.toordinal() if fact.left else None,
+                    recorded=recorded,
+                    left_recorded=left_recorded.toordinal() if left_recorded else None,
+                    start=max(fact.joined, cluster.founded_on).toordinal(),
+                    completed=completed,
+                    eligible_from=eligible_from,
+                    late=late,
+                    fee_ore=to_ore(fee) if fee is not None else None,
+                    anniversary=startup_fee_anniversary(fact.joined).toordinal(),
+                    joined_iso=fact.joined.isoformat(),
+                )
+            )
+        practices = {p.provider_number: p for p in scenario.practices}
+        self.practices: dict[str, _PracticeFacts] = {}
+        triggers: list[tuple[int, str, int, int]] = []
+        for number in sorted(set(practices) | set(by_practice)):
+            ms = tuple(
+                sorted(
+                    by_practice.get(number, ()),
+                    key=lambda m: (m.joined, m.cluster, m.recorded, m.left or 0, m.left_recorded or 0),
+                )
+            )
+            practice = practices.get(number)
+            caps = _records(practice.capacities) if practice else ()
+            pats = _records(practice.group1_patients) if practice else ()
+            # The days on which what is payable for the practice may change, with what may change:
+            # a capacity value changes its startup fees and capacity years from its own year, a patient
+            # count the patient years from its year; a membership that becomes visible, eligible or
+            # ends changes everything; the day a membership begins or its cluster is completed, only
+            # the startup fees (A7 needs both).
+            scoped: set[tuple[int, int, int]] = set()
+            for start, recorded, _count in caps:
+                scoped.add((recorded, dt.date.fromordinal(start).year, STARTUP_SCOPE | CAPACITY_SCOPE))
+            for start, recorded, _count in pats:
+                scoped.add((recorded, dt.date.fromordinal(start).year, PATIENTS_SCOPE))
+            for m in ms:
+                for day in (m.recorded, m.left_recorded, m.eligible_from):
+                    if day is not None:
+                        scoped.add((day, 0, ALL_SCOPE))
+                for day in (m.joined, m.completed):
+                    if day is not None:
+                        scoped.add((day, dt.MAXYEAR, STARTUP_SCOPE))
+            practice_triggers = tuple(sorted(scoped))
+            trigger_days = tuple(sorted({day for day, _y, _s in practice_triggers}))
+            self.practices[number] = _PracticeFacts(number, ms, caps, pats, practice_triggers, trigger_days)
+            triggers.extend((day, number, year, scope) for day, year, scope in practice_triggers)
+        triggers.sort()
+        self._trigger_days = [t[0] for t in triggers]
+        self._triggers = triggers
+
+    def triggered(self, after: int, upto: int) -> dict[str, tuple[int, int]]:
+        """Practices with a trigger day in ``(after, upto]``, each with the first year that may have
+        changed and the scope bits of what may have."""
+        lo = bisect_right(self._trigger_days, after)
+        hi = bisect_right(self._trigger_days, upto)
+        found: dict[str, tuple[int, int]] = {}
+        for _day, number, year, scope in self._triggers[lo:hi]:
+            if number in found:
+                old_year, old_scope = found[number]
+                found[number] = (min(old_year, year), old_scope | scope)
+            else:
+                found[number] = (year, scope)
+        return found
+
+    def year(self, year: int) -> _Year | None:
+        """The scheme rule of a year, or ``None`` without a scheme or a rate for it."""
+        if year not in self._years:
+            scheme = self.table.for_year(year)
+            rate = dict(scheme.annual_rates).get(year) if scheme is not None else None
+            if scheme is None or rate is None:
+                self._years[year] = None
+            else:
+                first, last = dt.date(year, 1, 1).toordinal(), dt.date(year, 12, 31).toordinal()
+                count = payment = 0
+                if scheme.basis == "patients" and scheme.count_date and scheme.payment_date:
+                    count = dt.date(year, *scheme.count_date).toordinal()
+                    payment = dt.date(year, *scheme.payment_date).toordinal()
+                elif scheme.basis == "patients":
+                    self._years[year] = None
+                    return None
+                self._years[year] = _Year(
+                    year, scheme.basis, to_ore(rate), first, last, last - first + 1, count, payment
+                )
+        return self._years[year]
+
+
+# --- What is payable at a date --------------------------------------------------------------------
+
+_Chunk = dict[SettledKey, tuple[int, tuple[_Spec, ...]]]
+STARTUP_CHUNK = 0  # chunk ids: 0 for the startup fees of a practice, else the calendar year
+
+
+def _visible(pf: _PracticeFacts, day: int) -> _Visible:
+    i = bisect_right(pf.trigger_days, day)
+    valid_until = pf.trigger_days[i] if i < len(pf.trigger_days) else dt.date.max.toordinal() + 1
+    ms = [m for m in pf.memberships if m.recorded <= day]
+    members = []
+    for i, m in enumerate(ms):
+        end = m.left if m.left is not None and (m.left_recorded or m.left) <= day else None
+        if i + 1 < len(ms) and (end is None or ms[i + 1].joined < end):
+            end = ms[i + 1].joined  # a later membership is visible: this one has ended (A8)
+        moved = i > 0 and ms[i - 1].cluster != m.cluster
+        members.append((m, end, moved))
+    caps = _timeline(pf.capacities, day)
+    pats = _timeline(pf.patients, day)
+    return _Visible(valid_until, tuple(members), caps[0], caps[1], pats[0], pats[1])
+
+
+def _eligible(m: _M, day: int) -> bool:
+    return m.eligible_from is not None and m.eligible_from <= day
+
+
+def _annual_rule(m: _M, moved: bool, first: int) -> str:
+    if moved:
+        return "A8"
+    if m.late:
+        return "A5"
+    if m.completed is not None and first < m.completed:
+        return "A2"
+    return "A6"
+
+
+def _add(chunk: _Chunk, key: SettledKey, amount: int, specs: tuple[_Spec, ...]) -> None:
+    if key in chunk:
+        old_amount, old_specs = chunk[key]
+        chunk[key] = (old_amount + amount, old_specs + specs)
+    else:
+        chunk[key] = (amount, specs)
+
+
+def _startup_chunk(pf: _PracticeFacts, vis: _Visible, day: int) -> _Chunk:
+    """A7 for one practice: at most one kept fee; a repaid one (left before the anniversary) is 0."""
+    chunk: _Chunk = {}
+    kept = False
+    for m, end, _moved in vis.members:
+        if m.fee_ore is None or kept or m.completed is None or m.completed > day:
+            continue
+        repaid = end is not None and end < m.anniversary
+        kept = not repaid
+        if not _eligible(m, day) or m.joined > day:
+            continue
+        key = _tuple(SettledKey, (m.cluster, pf.number, STARTUP_FEE, m.joined_iso))
+        capacities = _count_on(vis.capacity_from, vis.capacity_count, m.joined)
+        amount = 0 if repaid else m.fee_ore * capacities
+        # A repaid fee keeps a line of 0 kr. whose period is the membership: it explains the claim.
+        last = end - 1 if repaid and end is not None else m.joined
+        spec = _tuple(
+            _Spec,
+            (STARTUP_FEE, pf.number, m.joined, last, None, None, capacities, None, m.fee_ore, amount, "A7"),
+        )
+        _add(chunk, key, amount, (spec,))
+    return chunk
+
+
+def _capacity_chunk(pf: _PracticeFacts, vis: _Visible, day: int, year: _Year) -> _Chunk:
+    """A6, capacity basis: day-prorated lines per membership × constant-capacity stretch of the year."""
+    chunk: _Chunk = {}
+    froms, counts = vis.capacity_from, vis.capacity_count
+    period = str(year.year)
+    for m, end, moved in vis.members:
+        if not _eligible(m, day):
+            continue
+        first = max(m.start, year.first)
+        last = year.last if end is None else min(end - 1, year.last)
+        if first > last:
+            continue
+        specs = []
+        total = 0
+        i = bisect_right(froms, first) - 1
+        while first <= last:
+            capacities = counts[i] if i >= 0 else 0
+            stop = min(last, froms[i + 1] - 1) if i + 1 < len(froms) else last
+            if capacities > 0:
+                days = stop - first + 1
+                amount, rest = divmod(year.rate_ore * capacities * days, year.days)
+                if 2 * rest >= year.days:  # A10: half up
+                    amount += 1
+                total += amount
+                specs.append(
+                    _tuple(
+                        _Spec,
+                        (
+                            ANNUAL,
+                            pf.number,
+                            first,
+                            stop,
+                            days,
+                            year.days,
+                            capacities,
+                            None,
+                            year.rate_ore,
+                            amount,
+                            _annual_rule(m, moved, first),
+                        ),
+                    )
+                )
+            first = stop + 1
+            i += 1
+        if specs:
+            _add(chunk, _tuple(SettledKey, (m.cluster, pf.number, ANNUAL, period)), total, tuple(specs))
+    return chunk
+
+
+def _patients_chunk(pf: _PracticeFacts, vis: _Visible, day: int, year: _Year) -> _Chunk:
+    """OK22: rate × group-1 patients on the count date, for memberships covering and recorded by it."""
+    chunk: _Chunk = {}
+    if day < year.payment_day:
+        return chunk
+    count_day = year.count_day
+    for m, end, moved in vis.members:
+        if not _eligible(m, day) or m.start > count_day or m.recorded > count_day:
+            continue
+        if end is not None and end <= count_day:
+            continue
+        patients = _count_on(vis.patient_from, vis.patient_count, count_day)
+        if patients <= 0:
+            continue
+        amount = year.rate_ore * patients
+        spec = _tuple(
+            _Spec,
+            (
+                ANNUAL,
+                pf.number,
+                year.first,
+                year.last,
+                None,
+                None,
+                None,
+                patients,
+                year.rate_ore,
+                amount,
+                _annual_rule(m, moved, count_day),
+            ),
+        )
+        key = _tuple(SettledKey, (m.cluster, pf.number, ANNUAL, str(year.year)))
+        _add(chunk, key, amount, (spec,))
+    return chunk
+
+
+def _year_chunk(facts: _Facts, pf: _PracticeFacts, vis: _Visible, day: int, year: int) -> _Chunk:
+    rule = facts.year(year)
+    if rule is None:
+        return {}
+    if rule.basis == "patients":
+        return _patients_chunk(pf, vis, day, rule)
+    return _capacity_chunk(pf, vis, day, rule)
+
+
+def _chunk_years(vis: _Visible, day: int) -> range:
+    starts = [m.start for m, _end, _moved in vis.members if _eligible(m, day)]
+    if not starts:
+        return range(0)
+    return range(dt.date.fromordinal(min(starts)).year, dt.date.fromordinal(day).year + 1)
+
+
+# --- Settlement -----------------------------------------------------------------------------------
+
+
+def _key_period(key: SettledKey) -> tuple[dt.date, dt.date]:
+    if key.kind == ANNUAL:
+        year = int(key.period)
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    joined = dt.date.fromisoformat(key.period)
+    return joined, joined
+
+
+_DAYS: dict[int, dt.date] = {}  # ordinal → date, shared by the lines (dates are immutable)
+_RATES: dict[int, Decimal] = {}  # øre → kroner for the few distinct rates
+
+
+def _day(ordinal: int) -> dt.date:
+    day = _DAYS.get(ordinal)
+    if day is None:
+        day = _DAYS[ordinal] = dt.date.fromordinal(ordinal)
+    return day
+
+
+def _line(spec: _Spec) -> Line:
+    rate = _RATES.get(spec.rate_ore)
+    if rate is None:
+        rate = _RATES[spec.rate_ore] = from_ore(spec.rate_ore)
+    return Line(
+        spec.kind,
+        spec.practice,
+        _day(spec.first),
+        _day(spec.last),
+        spec.days,
+        spec.capacities,
+        rate,
+        from_ore(spec.amount_ore),
+        spec.rule,
+        spec.patients,
+        spec.days_in_year,
+    )
+
+
+def _adjustment(key: SettledKey, amount_ore: int, rule: str = "A9") -> Line:
+    first, last = _key_period(key)
+    return Line(ADJUSTMENT, key.practice, first, last, None, None, None, from_ore(amount_ore), rule)
+
+
+def _line_order(key: SettledKey) -> tuple[str, int, str]:
+    return key.practice, 0 if key.kind == STARTUP_FEE else 1, key.period
+
+
+class _Book:
+    """Payable and settled amounts per key, and the keys of each cluster where they differ."""
+
+    def __init__(self, facts: _Facts, settled: Mapping[SettledKey, int], *, keep_specs: bool = False) -> None:
+        self.facts = facts
+        self.keep_specs = keep_specs  # else only the specs of open keys, which a run may show
+        self.payable: dict[SettledKey, int] = {}
+        self.specs: dict[SettledKey, tuple[_Spec, ...]] = {}
+        self.settled: dict[SettledKey, int] = dict(settled)
+        self.open: dict[str, set[SettledKey]] = defaultdict(set)
+        self.chunks: dict[str, dict[int, tuple[SettledKey, ...]]] = defaultdict(dict)
+        self.visible: dict[str, _Visible] = {}  # per practice, valid until its next trigger date
+        for key in self.settled:
+            self._mark(key)
+
+    def _mark(self, key: SettledKey) -> None:
+        open_keys = self.open[key.cluster]
+        if self.payable.get(key, 0) != self.settled.get(key, 0):
+            open_keys.add(key)
+        else:
+            open_keys.discard(key)
+
+    def _set_chunk(self, practice: str, chunk_id: int, chunk: _Chunk) -> None:
+        chunks = self.chunks[practice]
+        old = chunks.get(chunk_id, ())
+        if not chunk and not old:
+            return
+        payable, settled, all_specs = self.payable, self.settled, self.specs
+        for key in old:
+            if key not in chunk:
+                del payable[key]
+                all_specs.pop(key, None)
+                self._mark(key)
+        for key, (amount, specs) in chunk.items():
+            payable[key] = amount
+            open_keys = self.open[key[0]]
+            if amount != settled.get(key, 0):
+                open_keys.add(key)
+                all_specs[key] = specs
+            else:
+                open_keys.discard(key)
+                if self.keep_specs:
+                    all_specs[key] = specs
+                else:
+                    all_specs.pop(key, None)
+        if chunk:
+            chunks[chunk_id] = tuple(chunk)
+        else:
+            del chunks[chunk_id]
+
+    def _recompute(self, pf: _PracticeFacts, day: int) -> None:
+        """Recompute every chunk of the practice (startup fees and each year up to ``day``'s)."""
+        vis = self.visible[pf.number] = _visible(pf, day)
+        wanted = {STARTUP_CHUNK: _startup_chunk(pf, vis, day)}
+        for year in _chunk_years(vis, day):
+            wanted[year] = _year_chunk(self.facts, pf, vis, day, year)
+        for chunk_id in list(self.chunks.get(pf.number, {})):
+            if chunk_id not in wanted:
+                self._set_chunk(pf.number, chunk_id, {})
+        for chunk_id, chunk in wanted.items():
+            self._set_chunk(pf.number, chunk_id, chunk)
+
+    def _recompute_years(self, pf: _PracticeFacts, day: int, years: Iterable[int], *, scope: int = 0) -> None:
+        """Recompute some years (and, with STARTUP_SCOPE, the startup fees) of a practice."""
+        if not years and not scope & STARTUP_SCOPE:
+            return
+        vis = self.visible.get(pf.number)
+        if vis is None or vis.valid_until <= day:
+            vis = self.visible[pf.number] = _visible(pf, day)
+        if not vis.members:
+            return
+        if scope & STARTUP_SCOPE:
+            self._set_chunk(pf.number, STARTUP_CHUNK, _startup_chunk(pf, vis, day))
+        for year in years:
+            self._set_chunk(pf.number, year, _year_chunk(self.facts, pf, vis, day, year))
+
+    def update(self, day: int, previous: int | None) -> None:
+        """Bring payable up to ``day``; after ``previous`` only what can have changed since:
+        the practices with a trigger date in between, and for all, the years begun in between and the
+        patient years whose payment date was passed."""
+        practices = self.facts.practices
+        if previous is None or day < previous:
+            for pf in practices.values():
+                self._recompute(pf, day)
+            return
+        this_year = dt.date.fromordinal(day).year
+        last_year = dt.date.fromordinal(previous).year
+        global_years = set()
+        for year in range(last_year, this_year + 1):
+            rule = self.facts.year(year)
+            if rule is None:
+                continue
+            if rule.basis == "patients":
+                if previous < rule.payment_day <= day:
+                    global_years.add(year)
+            elif year > last_year:
+                global_years.add(year)
+        triggered = self.facts.triggered(previous, day)
+        for number, (from_year, scope) in sorted(triggered.items()):
+            pf = practices[number]
+            if scope & ALL_SCOPE:
+                self._recompute(pf, day)
+                continue
+            years = global_years | self._years_in_scope(from_year, this_year, scope, day)
+            self._recompute_years(pf, day, sorted(years), scope=scope)
+        if global_years:
+            ordered = sorted(global_years)
+            for number, pf in practices.items():
+                if number not in triggered and pf.memberships:
+                    self._recompute_years(pf, day, ordered)
+
+    def _years_in_scope(self, from_year: int, this_year: int, scope: int, day: int) -> set[int]:
+        """The years from ``from_year`` that a trigger of ``scope`` may change by ``day``."""
+        years = set()
+        for year in range(from_year, this_year + 1):
+            rule = self.facts.year(year)
+            if rule is None:
+                continue
+            if rule.basis == "patients":
+                if scope & PATIENTS_SCOPE and rule.payment_day <= day:
+                    years.add(year)
+            elif scope & CAPACITY_SCOPE:
+                years.add(year)
+        return years
+
+    def settle(self, run_date: dt.date) -> tuple[RunResult, list[tuple[SettledKey, int]]]:
+        payouts: list[Payout] = []
+        claims: list[Claim] = []
+        carried: list[CarriedForward] = []
+        changes: list[tuple[SettledKey, int]] = []
+        for cluster in sorted(c for c, keys in self.open.items() if keys):
+            payout, cluster_claims, carry, settled_keys = self._settle_cluster(cluster, run_date)
+            if payout is not None:
+                payouts.append(payout)
+            claims.extend(cluster_claims)
+            if carry is not None:
+                carried.append(carry)
+            for key in settled_keys:
+                delta = self.payable.get(key, 0) - self.settled.get(key, 0)
+                changes.append((key, delta))
+                if key in self.payable:
+                    self.settled[key] = self.payable[key]
+                else:
+                    self.settled.pop(key, None)
+                self.open[cluster].discard(key)
+                if not self.keep_specs:
+                    self.specs.pop(key, None)
+        return RunResult(run_date, tuple(payouts), tuple(claims), tuple(carried)), changes
+
+    def _settle_cluster(
+        self, cluster: str, run_date: dt.date
+    ) -> tuple[Payout | None, list[Claim], CarriedForward | None, list[SettledKey]]:
+        regulation, (fastest, slowest) = self.facts.policy.get(cluster, ("net", DEFAULT_PROCESSING_DAYS))
+        differences = [
+            (key, self.payable.get(key, 0) - self.settled.get(key, 0))
+            for key in sorted(self.open[cluster], key=_line_order)
+        ]
+        to_claim: dict[tuple[str, str], list[tuple[SettledKey, int]]] = defaultdict(list)
+        pool: list[tuple[SettledKey, int]] = []
+        for key, diff in differences:
+            if diff == 0:
+                continue
+            if key.kind == STARTUP_FEE and diff < 0:
+                to_claim[key.practice, STARTUP_FEE_REPAYMENT].append((key, diff))
+            elif key.kind == ANNUAL and diff < 0 and regulation == "claim":
+                to_claim[key.practice, ANNUAL_OVERPAYMENT].append((key, diff))
+            else:
+                pool.append((key, diff))
+        settled_keys: list[SettledKey] = []
+        claims = []
+        for (practice, reason), items in sorted(to_claim.items()):
+            rule = "A7" if reason == STARTUP_FEE_REPAYMENT else "A9"
+            claims.append(
+                Claim(
+                    cluster,
+                    from_ore(-sum(diff for _k, diff in items)),
+                    reason,
+                    practice,
+                    rule,
+                    tuple(self._claim_line(key, -diff, rule) for key, diff in items),
+                )
+            )
+            settled_keys.extend(key for key, _diff in items)
+        total = sum(diff for _key, diff in pool)
+        payout = carry = None
+        if total > 0:
+            lines: list[Line] = []
+            for key, diff in pool:
+                if diff < 0:
+                    lines.append(_adjustment(key, diff))
+                    continue
+                lines.extend(_line(spec) for spec in self.specs.get(key, ()))
+                already = self.settled.get(key, 0)
+                if already:
+                    lines.append(_adjustment(key, -already))
+            arrival = (run_date + dt.timedelta(days=fastest), run_date + dt.timedelta(days=slowest))
+            payout = Payout(cluster, from_ore(total), arrival, tuple(lines))
+            settled_keys.extend(key for key, _diff in pool)
+        elif total < 0:
+            carry = CarriedForward(cluster, from_ore(-total))
+        return payout, claims, carry, settled_keys
+
+    def _claim_line(self, key: SettledKey, claimed: int, rule: str) -> Line:
+        """A repaid startup fee shows the membership (joined to its last day) and the fee per capacity;
+        any other claimed difference is an adjustment of the key's period."""
+        specs = self.specs.get(key, ())
+        if key.kind == STARTUP_FEE and specs and self.payable.get(key, 0) == 0:
+            spec = specs[0]
+            return Line(
+                STARTUP_FEE,
+                key.practice,
+                dt.date.fromordinal(spec.first),
+                dt.date.fromordinal(spec.last),
+                None,
+                None,
+                from_ore(spec.rate_ore),
+                from_ore(claimed),
+                rule,
+            )
+        return _adjustment(key, claimed, rule)
+
+
+# --- The public API -------------------------------------------------------------------------------
+
+
+def run_payouts(scenario: Scenario, run_date: dt.date, settled: SettledState | None = None) -> RunOutcome:
+    """Compute ONE run on ``run_date`` from the facts recorded by then and what was ``settled`` before.
+
+    ``scenario.runs`` is ignored. Returns the run's payouts and claims, the new settled state and the
+    change per key (what this run settled), for the caller to persist.
+    """
+    with _cyclic_gc_paused():
+        book = _Book(_Facts(scenario), (settled or SettledState()).ore)
+        book.update(run_date.toordinal(), None)
+        result, changes = book.settle(run_date)
+    return RunOutcome(
+        result, SettledState(book.settled), tuple((key, from_ore(delta)) for key, delta in changes)
+    )
+
+
+def simulate(scenario: Scenario) -> list[RunResult]:
+    """Compute every run of ``scenario.runs`` in order, each seeing only the facts recorded by its date
+    and what the earlier runs settled (the result equals chaining :func:`run_payouts`)."""
+    results = []
+    with _cyclic_gc_paused():
+        book = _Book(_Facts(scenario), {})
+        previous: int | None = None
+        for run_date in scenario.runs:
+            day = run_date.toordinal()
+            book.update(day, previous)
+            results.append(book.settle(run_date)[0])
+            previous = day
+    return results
+
+
+def payable_at(scenario: Scenario, run_date: dt.date) -> tuple[Entitlement, ...]:
+    """Everything the facts known at ``run_date`` make payable by then, per key with its lines
+    (what a run on that date would settle against; keys with nothing payable are left out)."""
+    with _cyclic_gc_paused():
+        book = _Book(_Facts(scenario), {}, keep_specs=True)
+        book.update(run_date.toordinal(), None)
+    return tuple(
+        Entitlement(key, from_ore(amount), tuple(_line(spec) for spec in book.specs[key] if spec.amount_ore))
+        for key, amount in sorted(book.payable.items())
+        if amount
+    )
+
+
+# --- JSON (exchange-format.md, ``klynge simulate --json``) -----------------------------------------
+
+
+def _money(value: Decimal) -> str:
+    return f"{value.quantize(ORE):f}"
+
+
+def _line_json(line: Line) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "kind": line.kind,
+        "practice": line.practice,
+        "from": line.period_from.isoformat(),
+        "to": line.period_to.isoformat(),
+        "days": line.days,
+        "capacities": line.capacities,
+        "rate": _money(line.rate) if line.rate is not None else None,
+        "amount": _money(line.amount),
+        "rule": line.rule,
+    }
+    if line.patients is not None:
+        data["patients"] = line.patients
+    if line.days_in_year is not None:
+        data["days_in_year"] = line.days_in_year
+    return data
+
+
+def result_to_json(runs: Iterable[RunResult]) -> dict[str, Any]:
+    """The ``klynge simulate --json`` document: money as strings with two decimals, dates ISO.
+
+    Beyond the format: claims carry their ``lines``, lines may carry ``patients`` and ``days_in_year``,
+    and each run lists ``carried_forward`` balances still to be netted.
+    """
+    return {
+        "runs": [
+            {
+                "date": run.date.isoformat(),
+                "payouts": [
+                    {
+                        "cluster": p.cluster,
+                        "amount": _money(p.amount),
+                        "expected_arrival": [d.isoformat() for d in p.expected_arrival],
+                        "lines": [_line_json(line) for line in p.lines],
+                    }
+                    for p in run.payouts
+                ],
+                "claims": [
+                    {
+                        "cluster": c.cluster,
+                        "amount": _money(c.amount),
+                        "reason": c.reason,
+                        "practice": c.practice,
+                        "rule": c.rule,
+                        "lines": [_line_json(line) for line in c.lines],
+                    }
+                    for c in run.claims
+                ],
+                "carried_forward": [
+                    {"cluster": c.cluster, "amount": _money(c.amount)} for c in run.carried_forward
+                ],
+            }
+            for run in runs
+        ]
+    }
+
+
+__all__ = [
+    "ADJUSTMENT",
+    "ANNUAL",
+    "ANNUAL_OVERPAYMENT",
+    "STARTUP_FEE",
+    "STARTUP_FEE_REPAYMENT",
+    "CarriedForward",
+    "Claim",
+    "Entitlement",
+    "Line",
+    "Payout",
+    "RunOutcome",
+    "RunResult",
+    "SettledKey",
+    "SettledState",
+    "deregistration_consequence",
+    "payable_at",
+    "result_to_json",
+    "run_payouts",
+    "simulate",
+    "startup_fee_anniversary",
+]
