@@ -230,12 +230,17 @@ class Membership(models.Model):
 document_storage = FileSystemStorage(location=settings.DOCUMENT_ROOT, base_url=None)
 
 
+def documents_storage() -> FileSystemStorage:
+    """The storage of uploaded documents, as a callable so migrations do not record a machine's path."""
+    return document_storage
+
+
 class Document(models.Model):
     """A document uploaded by a cluster: checked by content, stored outside the web root."""
 
     cluster = models.ForeignKey(GpCluster, on_delete=models.PROTECT, related_name="documents")
     document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, verbose_name=_("dokumenttype"))
-    file = models.FileField(storage=document_storage, upload_to="%Y/%m")
+    file = models.FileField(storage=documents_storage, upload_to="%Y/%m")
     original_name = models.CharField(_("filnavn"), max_length=255)
     content_type = models.CharField(_("filtype"), max_length=100)
     size = models.PositiveIntegerField(_("størrelse (bytes)"))
