@@ -420,6 +420,19 @@ def test_each_line_is_rounded_half_up_to_ore_and_the_total_is_the_sum_of_the_rou
     assert paid(result) == Decimal("2000.03")
 
 
+def test_a_capacity_record_repeating_the_same_count_does_not_split_the_stretch() -> None:
+    # 3 capacities, "3 from 2019-05-31" registered again; member 1 Jan - 25 Dec 2019 (359 days, leaving
+    # announced in advance, so no fee). One stretch: 3.000 × 359/365 = 2.950,684… → 2.950,68; split at
+    # 31 May it would be 1.232,88 + 1.717,81 = 2.950,69.
+    scenario = facts(
+        (cluster(),),
+        (practice("100001", (D(2015, 1, 1), 3), (D(2019, 5, 31), 3)),),
+        (member("100001", "K1", D(2019, 1, 1), D(2019, 12, 26), left_recorded=D(2019, 1, 1)),),
+    )
+    (result,) = run(scenario, D(2019, 1, 10))
+    assert [(line.days, line.amount) for line in payout(result).lines] == [(359, Decimal("2950.68"))]  # type: ignore[union-attr]
+
+
 # --- OK22: per group-1 patient --------------------------------------------------------------------
 
 
