@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 
 D = dt.date
+
+# CI replays the same examples every run (reproducible); locally Hypothesis explores new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)
