@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
@@ -14,20 +13,7 @@ from klynge.accounts.models import Role
 from klynge.audit.models import AuditEntry
 from klynge.registry.completion import Item, checklist
 from klynge.registry.models import CapacityRecord, Document, GpCluster, Membership, PatientCount, Practice
-
-
-class _Dated(Protocol):
-    valid_from: dt.date
-    recorded_on: dt.date
-    count: int
-
-
-def count_on(records: Iterable[_Dated], day: dt.date) -> int | None:
-    """The value in effect on ``day``: the latest ``valid_from`` up to it, the latest record of that day."""
-    eligible = [r for r in records if r.valid_from <= day]
-    if not eligible:
-        return None
-    return max(eligible, key=lambda r: (r.valid_from, r.recorded_on)).count
+from klynge.registry.selectors import Dated, count_on
 
 
 def with_counts(practices: QuerySet[Practice]) -> QuerySet[Practice]:
@@ -165,7 +151,7 @@ def practice(p: Practice) -> dict[str, Any]:
     }
 
 
-def _history(records: Iterable[_Dated]) -> list[dict[str, Any]]:
+def _history(records: Iterable[Dated]) -> list[dict[str, Any]]:
     return [{"valid_from": r.valid_from, "count": r.count, "recorded_on": r.recorded_on} for r in records]
 
 

@@ -21,7 +21,7 @@ from django.db.models import Q
 from klynge.core.payouts import deregistration_consequence, startup_fee_anniversary
 from klynge.payouts.models import FundingScheme
 from klynge.registry.models import Membership
-from klynge.web.selectors import count_on
+from klynge.registry.selectors import count_on
 
 
 def fee_per_capacity_on(day: dt.date) -> Decimal | None:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -23,20 +22,7 @@ from klynge.registry.models import (
     PatientCount,
     Region,
 )
-
-
-class _Dated(Protocol):
-    valid_from: dt.date
-    recorded_on: dt.date
-    count: int
-
-
-def count_on(records: Iterable[_Dated], day: dt.date) -> int | None:
-    """The value in effect on ``day``: the latest ``valid_from`` up to it, the latest record of that day."""
-    eligible = [r for r in records if r.valid_from <= day]
-    if not eligible:
-        return None
-    return max(eligible, key=lambda r: (r.valid_from, r.recorded_on)).count
+from klynge.registry.selectors import count_on
 
 
 def cluster(user: Any, pk: int, action: Action = Action.VIEW) -> GpCluster:
