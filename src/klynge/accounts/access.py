@@ -23,6 +23,8 @@ class Action(StrEnum):
     VIEW = "view"  # see the cluster, its practices, documents, audit trail and economy
     EDIT = "edit"  # register practices, capacities, memberships, documents; complete the cluster
     ADMINISTER = "administer"  # region-side changes: create clusters, CVR/NemKonto, region settings
+    PAY = "pay"  # prepare and release payout runs, record paid dates and repayments
+    APPROVE = "approve"  # approve a payout run someone else prepared (four eyes)
 
 
 # Which roles grant which actions, and over what scope.
@@ -30,11 +32,15 @@ _CLUSTER_ROLES: dict[Action, set[str]] = {
     Action.VIEW: {Role.COORDINATOR},
     Action.EDIT: {Role.COORDINATOR},
     Action.ADMINISTER: set(),
+    Action.PAY: set(),
+    Action.APPROVE: set(),
 }
 _REGION_ROLES: dict[Action, set[str]] = {
     Action.VIEW: {Role.REGION_OFFICER, Role.REGION_APPROVER},
     Action.EDIT: {Role.REGION_OFFICER},
     Action.ADMINISTER: {Role.REGION_OFFICER},
+    Action.PAY: {Role.REGION_OFFICER},
+    Action.APPROVE: {Role.REGION_APPROVER},
 }
 
 

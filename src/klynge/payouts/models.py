@@ -172,7 +172,8 @@ class PayoutLine(models.Model):
     period_to = models.DateField(_("til"), null=True, blank=True)
     days = models.PositiveIntegerField(_("dage"), null=True, blank=True)
     days_in_year = models.PositiveIntegerField(_("dage i året"), null=True, blank=True)
-    units = models.PositiveIntegerField(_("kapaciteter/patienter"), null=True, blank=True)
+    capacities = models.PositiveIntegerField(_("kapaciteter"), null=True, blank=True)
+    patients = models.PositiveIntegerField(_("gruppe 1-patienter"), null=True, blank=True)
     rate = MoneyField(_("sats"), null=True, blank=True)
     amount = MoneyField(_("beløb"))
     text = models.CharField(_("forklaring"), max_length=300, blank=True)
@@ -212,6 +213,60 @@ class RepaymentClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cluster} {self.amount}"
+
+
+class SettledAmount(models.Model):
+    """What a run settled for one key of the engine (cluster × practice × kind × period).
+
+    The sum over a region's runs that were not discarded is the engine's ``SettledState``: the next
+    run pays or claims only the difference to what the facts make payable (A9). Keys carried forward
+    (a negative balance left to net) are not settled and have no row.
+    """
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.CASCADE, related_name="settled")
+    cluster = models.ForeignKey("registry.GpCluster", on_delete=models.PROTECT, related_name="+")
+    practice = models.CharField(_("ydernummer"), max_length=6)
+    kind = models.CharField(_("art"), max_length=20)  # startup_fee | annual
+    period = models.CharField(_("periode"), max_length=10)  # joined date (ISO) or year
+    amount = MoneyField(_("beløb"))
+    payout = models.ForeignKey(Payout, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    claim = models.ForeignKey(
+        "RepaymentClaim", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["run", "cluster", "practice", "kind", "period"]
+        verbose_name = _("afregnet beløb")
+        verbose_name_plural = _("afregnede beløb")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "cluster", "practice", "kind", "period"], name="settled_one_per_key_per_run"
+            ),
+            models.CheckConstraint(name="settled_not_zero", condition=~Q(amount=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cluster_id} {self.practice} {self.kind} {self.period}: {self.amount}"
+
+
+class CarriedForward(models.Model):
+    """A cluster's negative balance that a run left to net against later payouts (A9, "net")."""
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.CASCADE, related_name="carried_forward")
+    cluster = models.ForeignKey("registry.GpCluster", on_delete=models.PROTECT, related_name="+")
+    amount = MoneyField(_("beløb"))
+
+    class Meta:
+        ordering = ["run", "cluster"]
+        verbose_name = _("til modregning")
+        verbose_name_plural = _("til modregning")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "cluster"], name="carried_one_per_cluster_per_run"),
+            models.CheckConstraint(name="carried_positive", condition=Q(amount__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cluster_id} {self.amount}"
 
 
 class Repayment(models.Model):

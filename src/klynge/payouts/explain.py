@@ -1,0 +1,104 @@
+"""Each amount in plain words, e.g. "1 kapacitet × 1.000,00 kr. × 214/365 dage (1. juni–31. december 2019)".
+
+Used by the run pages, the cluster's "Økonomi" page, the statements and the claim letters. Texts are
+made when shown (not stored), so they follow the reader's language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Protocol
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from klynge.core.money import format_dkk
+
+
+class LineLike(Protocol):
+    kind: str
+    rule: str
+    practice: str
+    period_from: dt.date | None
+    period_to: dt.date | None
+    days: int | None
+    days_in_year: int | None
+    capacities: int | None
+    patients: int | None
+    rate: Decimal | None
+    amount: Decimal
+
+
+def day_text(day: dt.date | None) -> str:
+    return date_format(day, "j. F Y") if day else ""
+
+
+def period_text(first: dt.date | None, last: dt.date | None) -> str:
+    """ "1. juni–31. december 2019" (the year once when both days are in it)."""
+    if first is None or last is None:
+        return day_text(first or last)
+    if first == last:
+        return day_text(first)
+    if first.year == last.year:
+        return f"{date_format(first, 'j. F')}–{day_text(last)}"
+    return f"{day_text(first)}–{day_text(last)}"
+
+
+def kr(amount: Decimal | None) -> str:
+    return _("%(amount)s kr.") % {"amount": format_dkk(amount if amount is not None else Decimal(0))}
+
+
+def rule_name(rule: str) -> str:
+    names = {
+        "A2": _("Med tilbagevirkende kraft fra den stiftende generalforsamling (A2)"),
+        "A5": _("Praksis registreret efter færdigmelding (A5)"),
+        "A6": _("Årlige midler (A6)"),
+        "A7": _("Opstartshonorar (A7)"),
+        "A8": _("Praksis flyttet fra en anden klynge (A8)"),
+        "A9": _("Regulering af tidligere udbetalt (A9)"),
+    }
+    return names.get(rule, rule)
+
+
+def explain(line: LineLike) -> str:
+    """The computation of one explanation line in plain words."""
+    period = period_text(line.period_from, line.period_to)
+    if line.kind == "startup_fee":
+        if line.amount == 0 or line.capacities is None:
+            return _(
+                "Opstartshonorar for praksis %(practice)s (%(period)s): tilbagebetales, fordi praksis "
+                "udtrådte før første årsdag (%(rate)s pr. kapacitet)."
+            ) % {"practice": line.practice, "period": period, "rate": kr(line.rate)}
+        return _("%(units)s × %(rate)s i opstartshonorar (praksis %(practice)s indtrådte %(day)s)") % {
+            "units": ngettext("%(n)s kapacitet", "%(n)s kapaciteter", line.capacities)
+            % {"n": line.capacities},
+            "rate": kr(line.rate),
+            "practice": line.practice,
+            "day": day_text(line.period_from),
+        }
+    if line.kind == "annual" and line.patients is not None:
+        return _("%(units)s × %(rate)s (praksis %(practice)s, optalt %(day)s)") % {
+            "units": ngettext("%(n)s gruppe 1-patient", "%(n)s gruppe 1-patienter", line.patients)
+            % {"n": line.patients},
+            "rate": kr(line.rate),
+            "practice": line.practice,
+            "day": day_text(line.period_from),
+        }
+    if line.kind == "annual" and line.capacities is not None and line.days is not None:
+        return _("%(units)s × %(rate)s × %(days)s/%(year_days)s dage (%(period)s, praksis %(practice)s)") % {
+            "units": ngettext("%(n)s kapacitet", "%(n)s kapaciteter", line.capacities)
+            % {"n": line.capacities},
+            "rate": kr(line.rate),
+            "days": line.days,
+            "year_days": line.days_in_year or 365,
+            "period": period,
+            "practice": line.practice,
+        }
+    if line.amount < 0:
+        return _("Fratrukket: tidligere udbetalt for praksis %(practice)s, %(period)s") % {
+            "practice": line.practice,
+            "period": period,
+        }
+    return _("Reguleret for praksis %(practice)s, %(period)s") % {"practice": line.practice, "period": period}

@@ -1,0 +1,701 @@
+"""Payout runs: a region officer prepares a run for a date, a region approver who did not prepare it
+approves it (four eyes), and it is released: the payment file is made, every payout and claim is
+posted in the region's ledger and the coordinators are told. Paid dates and received repayments are
+recorded afterwards.
+
+Every function here is one atomic service that writes an audit record with the acting user.
+
+What a run pays is decided by the pure engine (:func:`klynge.core.payouts.run_payouts`) from the facts
+in the registry and what the region's earlier runs settled (:class:`~klynge.payouts.models.SettledAmount`
+rows of runs that were not discarded). Approved and released runs never change; a correction appears as
+an adjustment in a later run because the engine pays only the difference.
+
+Retries: preparing again for the same date while that draft is open returns the same draft; approving
+or releasing a run again returns it unchanged. A failure anywhere rolls the whole step back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from klynge.accounts.access import Action, can_in_region, require_region
+from klynge.audit.log import record
+from klynge.core import payouts as engine
+from klynge.core import scenario as core
+from klynge.core.money import format_dkk
+from klynge.ledger import services as ledger
+from klynge.ledger.models import JournalEntry, Ledger
+from klynge.payouts import paymentfile
+from klynge.payouts.models import (
+    CarriedForward,
+    FundingScheme,
+    Payout,
+    PayoutLine,
+    PayoutRun,
+    Repayment,
+    RepaymentClaim,
+    SettledAmount,
+)
+from klynge.registry.models import GpCluster, Membership, Practice, Region
+
+OPEN = (PayoutRun.Status.DRAFT, PayoutRun.Status.APPROVED)
+COUNTED = (PayoutRun.Status.DRAFT, PayoutRun.Status.APPROVED, PayoutRun.Status.RELEASED)
+MAX_DAYS_AHEAD = 90  # a run may be prepared for a date at most this far ahead
+BATCH = 2000
+
+EXPENSE, PAYABLE, RECEIVABLE, BANK = "GP-UDGIFT", "GP-SKYLDIG", "GP-TILGODE", "BANK"
+
+
+# --- The facts of the registry as the engine's scenario ---------------------------------------------
+
+
+def schemes() -> tuple[core.Scheme, ...]:
+    """The funding schemes and their rates, as the engine reads them."""
+    found = []
+    for s in FundingScheme.objects.prefetch_related("rates").order_by("valid_from"):
+        found.append(
+            core.Scheme(
+                code=s.code,
+                basis=s.basis,
+                valid_from=s.valid_from,
+                valid_to=s.valid_to,
+                startup_fee_per_capacity=s.startup_fee_per_capacity,
+                annual_rates=tuple((r.year, r.rate) for r in s.rates.all()),
+                count_date=(s.count_month, s.count_day) if s.count_month and s.count_day else None,
+                payment_date=(s.payment_month, s.payment_day) if s.payment_month and s.payment_day else None,
+            )
+        )
+    return tuple(found)
+
+
+def _dated(records: Iterable[Any]) -> tuple[core.Dated, ...]:
+    return tuple(core.Dated(r.valid_from, r.count, r.recorded_on) for r in records)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The engine's scenario for a set of clusters, and the clusters by their id in it."""
+
+    scenario: core.Scenario
+    clusters: dict[str, GpCluster]  # external id -> cluster (those asked for)
+    settled: engine.SettledState
+
+
+def facts_for(clusters: QuerySet[GpCluster]) -> Facts:
+    """The facts the engine needs to decide what ``clusters`` are owed: their memberships, and every
+    membership of the practices ever in them (a move or an earlier kept startup fee in another cluster
+    matters, A7/A8), with the settled state of the runs that were not discarded."""
+    chosen = {c.external_id: c for c in clusters.select_related("region")}
+    practice_ids = Membership.objects.filter(cluster__in=list(chosen.values())).values("practice_id")
+    memberships = list(
+        Membership.objects.filter(practice_id__in=practice_ids).select_related("practice", "cluster__region")
+    )
+    every = dict(chosen)
+    for m in memberships:
+        every.setdefault(m.cluster.external_id, m.cluster)
+    regions = {c.region.code: c.region for c in every.values()}
+    practices = Practice.objects.filter(pk__in=practice_ids).prefetch_related("capacities", "patient_counts")
+    scenario = core.Scenario(
+        schemes=schemes(),
+        regions=tuple(
+            core.RegionPolicy(
+                r.code, r.name, r.annual_regulation, (r.processing_days_min, r.processing_days_max)
+            )
+            for r in regions.values()
+        ),
+        clusters=tuple(
+            core.Cluster(c.external_id, c.name, c.region.code, c.cvr, c.founded_on, c.completed_on)
+            for c in every.values()
+        ),
+        practices=tuple(
+            core.Practice(
+                p.provider_number, p.name, _dated(p.capacities.all()), _dated(p.patient_counts.all())
+            )
+            for p in practices
+        ),
+        memberships=tuple(
+            core.Membership(
+                m.practice.provider_number,
+                m.cluster.external_id,
+                m.joined,
+                m.left,
+                m.recorded_on,
+                m.left_recorded_on,
+            )
+            for m in memberships
+        ),
+        runs=(),
+    )
+    rows = SettledAmount.objects.filter(
+        cluster__in=list(chosen.values()), run__status__in=COUNTED
+    ).values_list("cluster__external_id", "practice", "kind", "period", "amount")
+    settled = engine.SettledState.from_amounts(
+        (engine.SettledKey(cluster, practice, kind, period), amount)
+        for cluster, practice, kind, period, amount in rows
+    )
+    return Facts(scenario, chosen, settled)
+
+
+def preview(clusters: QuerySet[GpCluster], run_date: dt.date) -> engine.RunResult:
+    """What a run on ``run_date`` would pay and claim for ``clusters`` now (nothing is stored)."""
+    facts = facts_for(clusters)
+    result = engine.run_payouts(facts.scenario, run_date, facts.settled).result
+    return engine.RunResult(
+        result.date,
+        tuple(p for p in result.payouts if p.cluster in facts.clusters),
+        tuple(c for c in result.claims if c.cluster in facts.clusters),
+        tuple(c for c in result.carried_forward if c.cluster in facts.clusters),
+    )
+
+
+# --- Preparing ------------------------------------------------------------------------------------
+
+
+def _refuse(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+def _open_run(region: Region) -> PayoutRun | None:
+    return PayoutRun.objects.filter(region=region, status__in=OPEN).first()
+
+
+def _second_open_run(existing: PayoutRun) -> ValidationError:
+    return _refuse(
+        "run_date",
+        _(
+            "Kørselsdato: %(region)s har allerede en åben kørsel (%(date)s, %(status)s). Godkend og frigiv "
+            "den, eller kassér kladden, før du forbereder en ny."
+        )
+        % {
+            "region": existing.region.name,
+            "date": existing.run_date.strftime("%d.%m.%Y"),
+            "status": existing.get_status_display().lower(),
+        },
+    )
+
+
+def _check_run_date(region: Region, run_date: Any) -> dt.date:
+    if not isinstance(run_date, dt.date) or isinstance(run_date, dt.datetime):
+        raise _refuse("run_date", _("Kørselsdato: skriv en dato som ÅÅÅÅ-MM-DD, fx 2026-03-01."))
+    latest = timezone.localdate() + dt.timedelta(days=MAX_DAYS_AHEAD)
+    if run_date > latest:
+        raise _refuse(
+            "run_date",
+            _("Kørselsdato: højst %(days)s dage frem (senest %(date)s).")
+            % {"days": MAX_DAYS_AHEAD, "date": latest.strftime("%d.%m.%Y")},
+        )
+    last = (
+        PayoutRun.objects.filter(region=region, status=PayoutRun.Status.RELEASED)
+        .order_by("-run_date")
+        .first()
+    )
+    if last is not None and run_date < last.run_date:
+        raise _refuse(
+            "run_date",
+            _(
+                "Kørselsdato: %(date)s ligger før seneste frigivne kørsel (%(last)s). Vælg %(last)s eller "
+                "senere; rettelser kommer med som regulering i næste kørsel."
+            )
+            % {"date": run_date.strftime("%d.%m.%Y"), "last": last.run_date.strftime("%d.%m.%Y")},
+        )
+    return run_date
+
+
+@transaction.atomic
+def run_prepare(*, actor: Any, region: Region, run_date: dt.date) -> PayoutRun:
+    """Prepare the draft run of ``region`` on ``run_date``: every payout and claim with its lines.
+
+    Refused: without the officer role, a date before the last released run or too far ahead, and
+    while another run is open. Asked again for the same date while that draft is open, it returns the
+    same draft (a retried request makes one run)."""
+    require_region(actor, Action.PAY, region)
+    existing = _open_run(region)
+    if existing is not None:
+        if existing.status == PayoutRun.Status.DRAFT and existing.run_date == run_date:
+            return existing
+        raise _second_open_run(existing)
+    _check_run_date(region, run_date)
+    try:
+        with transaction.atomic():
+            run = PayoutRun.objects.create(region=region, run_date=run_date, prepared_by=actor)
+    except IntegrityError:  # another request opened a run meanwhile (the database allows one)
+        existing = _open_run(region)
+        if (
+            existing is not None
+            and existing.status == PayoutRun.Status.DRAFT
+            and existing.run_date == run_date
+        ):
+            return existing
+        if existing is not None:
+            raise _second_open_run(existing) from None
+        raise
+    _compute(run)
+    record(
+        actor=actor,
+        action="payout_run.prepare",
+        summary=_(
+            "Udbetalingskørsel %(date)s forberedt: %(payouts)s kr. i udbetalinger, %(claims)s kr. i krav"
+        )
+        % {
+            "date": run_date.isoformat(),
+            "payouts": format_dkk(run.total_payouts),
+            "claims": format_dkk(run.total_claims),
+        },
+        obj=run,
+        after=_run_snapshot(run),
+        region=region,
+    )
+    return run
+
+
+def _run_snapshot(run: PayoutRun) -> dict[str, Any]:
+    return {
+        "region": run.region.code,
+        "run_date": run.run_date.isoformat(),
+        "status": run.status,
+        "payouts": run.payouts.count(),
+        "claims": run.claims.count(),
+        "total_payouts": f"{run.total_payouts:f}",
+        "total_claims": f"{run.total_claims:f}",
+    }
+
+
+def _line(line: engine.Line, **owner: Any) -> PayoutLine:
+    return PayoutLine(
+        kind=line.kind,
+        rule=line.rule,
+        practice=line.practice,
+        period_from=line.period_from,
+        period_to=line.period_to,
+        days=line.days,
+        days_in_year=line.days_in_year,
+        capacities=line.capacities,
+        patients=line.patients,
+        rate=line.rate,
+        amount=line.amount,
+        **owner,
+    )
+
+
+def _compute(run: PayoutRun) -> None:
+    """Run the engine for the region and store what it decided (payouts, claims, lines, settled keys)."""
+    region = run.region
+    facts = facts_for(GpCluster.objects.filter(region=region))
+    outcome = engine.run_payouts(facts.scenario, run.run_date, facts.settled)
+    ours = facts.clusters
+    payouts: dict[str, Payout] = {}
+    lines: list[PayoutLine] = []
+    for p in outcome.result.payouts:
+        if p.cluster in ours:
+            payouts[p.cluster] = Payout(
+                run=run,
+                cluster=ours[p.cluster],
+                amount=p.amount,
+                arrival_from=p.expected_arrival[0],
+                arrival_to=p.expected_arrival[1],
+            )
+    Payout.objects.bulk_create(payouts.values(), batch_size=BATCH)
+    for p in outcome.result.payouts:
+        if p.cluster in ours:
+            lines.extend(_line(line, payout=payouts[p.cluster]) for line in p.lines)
+    due = run.run_date + dt.timedelta(days=region.claim_days)
+    claims: dict[tuple[str, str, str], RepaymentClaim] = {}
+    for c in outcome.result.claims:
+        if c.cluster in ours:
+            kind = engine.STARTUP_FEE if c.reason == engine.STARTUP_FEE_REPAYMENT else engine.ANNUAL
+            claims[c.cluster, c.practice, kind] = RepaymentClaim(
+                run=run,
+                cluster=ours[c.cluster],
+                amount=c.amount,
+                reason=c.reason,
+                rule=c.rule,
+                practice=c.practice,
+                due_on=due,
+            )
+    RepaymentClaim.objects.bulk_create(claims.values(), batch_size=BATCH)
+    for c in outcome.result.claims:
+        if c.cluster in ours:
+            kind = engine.STARTUP_FEE if c.reason == engine.STARTUP_FEE_REPAYMENT else engine.ANNUAL
+            lines.extend(_line(line, claim=claims[c.cluster, c.practice, kind]) for line in c.lines)
+    PayoutLine.objects.bulk_create(lines, batch_size=BATCH)
+    CarriedForward.objects.bulk_create(
+        (
+            CarriedForward(run=run, cluster=ours[c.cluster], amount=c.amount)
+            for c in outcome.result.carried_forward
+            if c.cluster in ours
+        ),
+        batch_size=BATCH,
+    )
+    settled = []
+    for key, delta in outcome.changes:
+        if key.cluster not in ours or not delta:
+            continue
+        # A negative difference of a key is in the practice's claim when the engine made one for it
+        # (A7, or A9 with policy "claim"); every other settled difference is in the cluster's payout.
+        claim = claims.get((key.cluster, key.practice, key.kind)) if delta < 0 else None
+        payout = None if claim is not None else payouts.get(key.cluster)
+        if claim is None and payout is None:
+            raise RuntimeError(f"settled key without a payout or claim: {key}")
+        settled.append(
+            SettledAmount(
+                run=run,
+                cluster=ours[key.cluster],
+                practice=key.practice,
+                kind=key.kind,
+                period=key.period,
+                amount=delta,
+                payout=payout,
+                claim=claim,
+            )
+        )
+    SettledAmount.objects.bulk_create(settled, batch_size=BATCH)
+    run.total_payouts = sum((p.amount for p in payouts.values()), Decimal("0.00"))
+    run.total_claims = sum((c.amount for c in claims.values()), Decimal("0.00"))
+    run.save(update_fields=["total_payouts", "total_claims"])
+
+
+# --- Approving, discarding, releasing -------------------------------------------------------------
+
+
+def _locked(run: PayoutRun) -> PayoutRun:
+    return PayoutRun.objects.select_for_update().select_related("region").get(pk=run.pk)
+
+
+@transaction.atomic
+def run_approve(*, actor: Any, run: PayoutRun) -> PayoutRun:
+    """Approve a draft: only a region approver, and never the person who prepared it (four eyes)."""
+    run = _locked(run)
+    require_region(actor, Action.APPROVE, run.region)
+    if run.status == PayoutRun.Status.APPROVED and run.approved_by_id == actor.pk:
+        return run
+    if run.status != PayoutRun.Status.DRAFT:
+        raise _refuse(
+            "status",
+            _("Kørslen er %(status)s; kun en kladde kan godkendes.")
+            % {"status": run.get_status_display().lower()},
+        )
+    if run.prepared_by_id == actor.pk:
+        raise _refuse(
+            "approved_by",
+            _(
+                "Godkender: du har selv forberedt kørslen og kan ikke godkende den. En anden godkender "
+                "i regionen skal godkende den (fire øjne)."
+            ),
+        )
+    run.status = PayoutRun.Status.APPROVED
+    run.approved_by = actor
+    run.approved_at = timezone.now()
+    run.save(update_fields=["status", "approved_by", "approved_at"])
+    record(
+        actor=actor,
+        action="payout_run.approve",
+        summary=_("Udbetalingskørsel %(date)s godkendt") % {"date": run.run_date.isoformat()},
+        obj=run,
+        before={"status": PayoutRun.Status.DRAFT},
+        after={"status": run.status},
+        region=run.region,
+    )
+    return run
+
+
+def _may_handle(actor: Any, region: Region) -> None:
+    if not (can_in_region(actor, Action.PAY, region) or can_in_region(actor, Action.APPROVE, region)):
+        raise PermissionDenied(_("Du har ikke adgang til %(region)s.") % {"region": region.name})
+
+
+@transaction.atomic
+def run_discard(*, actor: Any, run: PayoutRun) -> PayoutRun:
+    """Discard a draft (it stays on record, marked discarded, and settles nothing)."""
+    run = _locked(run)
+    _may_handle(actor, run.region)
+    if run.status == PayoutRun.Status.DISCARDED:
+        return run
+    if run.status != PayoutRun.Status.DRAFT:
+        raise _refuse(
+            "status",
+            _("Kørslen er %(status)s og kan ikke kasseres; en godkendt kørsel ændres aldrig.")
+            % {"status": run.get_status_display().lower()},
+        )
+    run.status = PayoutRun.Status.DISCARDED
+    run.save(update_fields=["status"])
+    record(
+        actor=actor,
+        action="payout_run.discard",
+        summary=_("Kladde til udbetalingskørsel %(date)s kasseret") % {"date": run.run_date.isoformat()},
+        obj=run,
+        before={"status": PayoutRun.Status.DRAFT},
+        after={"status": run.status},
+        region=run.region,
+    )
+    return run
+
+
+def region_ledger(region: Region) -> Ledger:
+    return ledger.ledger_get_or_create(
+        code=f"GP-{region.code}", name=_("Klyngemidler, %(region)s") % {"region": region.name}
+    )
+
+
+def transfers(run: PayoutRun) -> list[paymentfile.Transfer]:
+    """The bank transfers of a run: one per payout, to the cluster's NemKonto (by CVR)."""
+    return [
+        paymentfile.Transfer(
+            end_to_end_id=f"KLYNGE-{run.pk}-{p.pk}",
+            creditor_name=p.cluster.name,
+            creditor_cvr=p.cluster.cvr,
+            amount=p.amount,
+            remittance=_("Klyngemidler %(cluster)s, udbetaling %(date)s")
+            % {"cluster": p.cluster.name, "date": run.run_date.isoformat()},
+        )
+        for p in run.payouts.select_related("cluster").order_by("cluster__name", "pk")
+    ]
+
+
+def csv_file(run: PayoutRun) -> str:
+    return paymentfile.csv_file(execution_date=run.run_date, transfers=transfers(run))
+
+
+@transaction.atomic
+def run_release(*, actor: Any, run: PayoutRun) -> PayoutRun:
+    """Release an approved run: make the payment file, post every payout and claim in the region's
+    ledger, and tell the coordinators (after the transaction commits). Releasing again changes nothing."""
+    run = _locked(run)
+    _may_handle(actor, run.region)
+    if run.status == PayoutRun.Status.RELEASED:
+        return run
+    if run.status != PayoutRun.Status.APPROVED:
+        raise _refuse(
+            "status",
+            _("Kørslen er %(status)s; den skal godkendes af en anden, før den kan frigives.")
+            % {"status": run.get_status_display().lower()},
+        )
+    region = run.region
+    payouts = list(run.payouts.select_related("cluster"))
+    problems = []
+    if payouts and not region.payment_iban:
+        problems.append(
+            _(
+                "Regionens konto (IBAN): mangler. Skriv den under regionens indstillinger, før kørslen frigives."
+            )
+        )
+    missing = sorted(p.cluster.name for p in payouts if not p.cluster.cvr)
+    if missing:
+        problems.append(
+            _(
+                "CVR-nummer: mangler for %(clusters)s; udbetalingen går til klyngens NemKonto via CVR. Skriv CVR på klyngen."
+            )
+            % {"clusters": ", ".join(missing)}
+        )
+    if problems:
+        raise ValidationError({"release": problems})
+    now = timezone.now()
+    if payouts:
+        run.payment_file = paymentfile.pain001(
+            message_id=f"KLYNGE-{region.code}-{run.pk}",
+            created_at=now,
+            execution_date=max(run.run_date, timezone.localdate()),
+            debtor=paymentfile.Debtor(name=region.name, iban=region.payment_iban, bic=region.payment_bic),
+            transfers=transfers(run),
+        )
+    books = region_ledger(region)
+    for p in payouts:
+        ledger.entry_post(
+            actor=actor,
+            ledger=books,
+            date=run.run_date,
+            text=_("Udbetaling af klyngemidler til %(cluster)s") % {"cluster": p.cluster.name},
+            lines=[
+                ledger.Line(EXPENSE, p.amount, party=p.cluster.external_id),
+                ledger.Line(PAYABLE, -p.amount, party=p.cluster.external_id),
+            ],
+            source="payout",
+            source_id=str(p.pk),
+        )
+    for c in run.claims.select_related("cluster"):
+        ledger.entry_post(
+            actor=actor,
+            ledger=books,
+            date=run.run_date,
+            text=_("Krav om tilbagebetaling fra %(cluster)s (praksis %(practice)s)")
+            % {"cluster": c.cluster.name, "practice": c.practice},
+            lines=[
+                ledger.Line(RECEIVABLE, c.amount, party=c.cluster.external_id),
+                ledger.Line(EXPENSE, -c.amount, party=c.cluster.external_id),
+            ],
+            source="claim",
+            source_id=str(c.pk),
+        )
+    run.status = PayoutRun.Status.RELEASED
+    run.released_by = actor
+    run.released_at = now
+    run.save(update_fields=["status", "released_by", "released_at", "payment_file"])
+    record(
+        actor=actor,
+        action="payout_run.release",
+        summary=_("Udbetalingskørsel %(date)s frigivet: %(count)s udbetalinger, %(claims)s krav")
+        % {"date": run.run_date.isoformat(), "count": len(payouts), "claims": run.claims.count()},
+        obj=run,
+        before={"status": PayoutRun.Status.APPROVED},
+        after={"status": run.status},
+        region=region,
+    )
+    released = run.pk
+    transaction.on_commit(lambda: _tell_coordinators(released))
+    return run
+
+
+def _tell_coordinators(run_pk: int) -> None:
+    from klynge.payouts.notifications import send_released
+
+    send_released(PayoutRun.objects.get(pk=run_pk))
+
+
+# --- After the release: paid dates and repayments -------------------------------------------------
+
+
+def _check_day(field: str, label: str, day: Any, earliest: dt.date) -> dt.date:
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        raise _refuse(field, _("%(label)s: skriv en dato som ÅÅÅÅ-MM-DD.") % {"label": label})
+    today = timezone.localdate()
+    if day > today:
+        raise _refuse(field, _("%(label)s: kan ikke ligge i fremtiden.") % {"label": label})
+    if day < earliest:
+        raise _refuse(
+            field,
+            _("%(label)s: kan ikke ligge før kørselsdatoen %(date)s.")
+            % {"label": label, "date": earliest.strftime("%d.%m.%Y")},
+        )
+    return day
+
+
+@transaction.atomic
+def payouts_mark_paid(
+    *, actor: Any, run: PayoutRun, paid_on: dt.date, payouts: Iterable[Payout] | None = None
+) -> list[Payout]:
+    """Record the day the bank paid the run's payouts (all not yet marked, or those given) and post it."""
+    run = _locked(run)
+    require_region(actor, Action.PAY, run.region)
+    if run.status != PayoutRun.Status.RELEASED:
+        raise _refuse("status", _("Kørslen er ikke frigivet; kun frigivne udbetalinger kan betales."))
+    _check_day("paid_on", _("Betalt"), paid_on, run.run_date)
+    chosen = run.payouts.select_for_update().filter(paid_on__isnull=True).select_related("cluster")
+    if payouts is not None:
+        chosen = chosen.filter(pk__in=[p.pk for p in payouts])
+    marked = list(chosen)
+    books = region_ledger(run.region)
+    for p in marked:
+        p.paid_on = paid_on
+        p.save(update_fields=["paid_on"])
+        ledger.entry_post(
+            actor=actor,
+            ledger=books,
+            date=paid_on,
+            text=_("Betalt til %(cluster)s") % {"cluster": p.cluster.name},
+            lines=[
+                ledger.Line(PAYABLE, p.amount, party=p.cluster.external_id),
+                ledger.Line(BANK, -p.amount, party=p.cluster.external_id),
+            ],
+            source="payout_paid",
+            source_id=str(p.pk),
+        )
+        record(
+            actor=actor,
+            action="payout.paid",
+            summary=_("Udbetaling til %(cluster)s betalt %(date)s")
+            % {"cluster": p.cluster.name, "date": paid_on.isoformat()},
+            obj=p,
+            before={"paid_on": None},
+            after={"paid_on": paid_on.isoformat()},
+            region=run.region,
+            gp_cluster=p.cluster,
+        )
+    return marked
+
+
+def claim_outstanding(claim: RepaymentClaim) -> Decimal:
+    repaid = claim.repayments.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    return claim.amount - repaid
+
+
+@transaction.atomic
+def repayment_record(*, actor: Any, claim: RepaymentClaim, amount: Any, received_on: dt.date) -> Repayment:
+    """Record money received against a released claim (at most what is outstanding) and post it."""
+    from klynge.payouts.services import clean_money
+
+    claim = (
+        RepaymentClaim.objects.select_for_update().select_related("run__region", "cluster").get(pk=claim.pk)
+    )
+    region = claim.run.region
+    require_region(actor, Action.PAY, region)
+    if claim.run.status != PayoutRun.Status.RELEASED:
+        raise _refuse(
+            "claim", _("Kravet er ikke frigivet endnu; der kan ikke registreres indbetalinger på det.")
+        )
+    errors: dict[str, list[str]] = {}
+    try:
+        value = clean_money(amount, "amount", _("Beløb"), maximum=Decimal("100000000.00"))
+        outstanding = claim_outstanding(claim)
+        if value <= 0:
+            errors["amount"] = [_("Beløb: skal være større end 0 kr.")]
+        elif value > outstanding:
+            errors["amount"] = [
+                _("Beløb: %(amount)s kr. er mere end de %(outstanding)s kr., der mangler på kravet.")
+                % {"amount": format_dkk(value), "outstanding": format_dkk(outstanding)}
+            ]
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        _check_day("received_on", _("Modtaget"), received_on, claim.run.run_date)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    repayment = Repayment.objects.create(
+        claim=claim, amount=value, received_on=received_on, recorded_by=actor
+    )
+    ledger.entry_post(
+        actor=actor,
+        ledger=region_ledger(region),
+        date=received_on,
+        text=_("Indbetaling fra %(cluster)s på krav (praksis %(practice)s)")
+        % {"cluster": claim.cluster.name, "practice": claim.practice},
+        lines=[
+            ledger.Line(BANK, value, party=claim.cluster.external_id),
+            ledger.Line(RECEIVABLE, -value, party=claim.cluster.external_id),
+        ],
+        source="repayment",
+        source_id=str(repayment.pk),
+    )
+    record(
+        actor=actor,
+        action="claim.repayment",
+        summary=_("Indbetaling på %(amount)s kr. fra %(cluster)s modtaget %(date)s")
+        % {"amount": format_dkk(value), "cluster": claim.cluster.name, "date": received_on.isoformat()},
+        obj=repayment,
+        after={"claim": claim.pk, "amount": f"{value:f}", "received_on": received_on.isoformat()},
+        region=region,
+        gp_cluster=claim.cluster,
+    )
+    return repayment
+
+
+# --- Reading --------------------------------------------------------------------------------------
+
+
+def entries_for(run: PayoutRun) -> QuerySet[JournalEntry]:
+    """The ledger entries of a run's payouts and claims."""
+    payout_ids = [str(pk) for pk in run.payouts.values_list("pk", flat=True)]
+    claim_ids = [str(pk) for pk in run.claims.values_list("pk", flat=True)]
+    return JournalEntry.objects.filter(
+        Q(source="payout", source_id__in=payout_ids) | Q(source="claim", source_id__in=claim_ids)
+    ).order_by("voucher_number")
