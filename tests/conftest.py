@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 D = dt.date
+EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "domain" / "examples"
 
 # CI replays the same examples every run (reproducible); locally Hypothesis explores new ones.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -111,3 +114,32 @@ def coordinator(cluster: Any) -> Any:
     user.set_password("demo-pass-123")
     user.save()
     return user
+
+
+@pytest.fixture
+def approver(make_user: Callable[..., Any], region: Any) -> Any:
+    return make_user("region_approver", username="approver", region=region)
+
+
+def load_example(name: str) -> Any:
+    return json.loads((EXAMPLES / name).read_text("utf-8"))
+
+
+@pytest.fixture
+def example_input() -> Any:
+    """The worked example gp-cluster-basic as a klynge-scenario/1 document."""
+    return load_example("gp-cluster-basic.json")
+
+
+@pytest.fixture
+def example(admin_user: Any, region: Any, example_input: Any) -> Any:
+    """The example's clusters K1 and K2 imported into region 1081 (which is given a bank account);
+    returns the example's expected result."""
+    from klynge.registry import scenario_io
+
+    report = scenario_io.import_scenario(example_input, actor=admin_user, dry_run=False)
+    assert report.ok, report.lines()
+    region.payment_iban = "DK5000400440116243"
+    region.payment_bic = "DABADKKK"
+    region.save()
+    return load_example("gp-cluster-basic.expected.json")

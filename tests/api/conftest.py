@@ -41,11 +41,6 @@ def client_for() -> Callable[..., Client]:
 
 
 @pytest.fixture
-def approver(make_user: Callable[..., Any], region: Any) -> Any:
-    return make_user("region_approver", username="approver", region=region)
-
-
-@pytest.fixture
 def pdf_bytes() -> bytes:
     return b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 

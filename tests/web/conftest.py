@@ -50,11 +50,6 @@ def login() -> Callable[[Any], Client]:
 
 
 @pytest.fixture
-def approver(make_user: Callable[..., Any], region: Any) -> Any:
-    return make_user("region_approver", username="approver", region=region)
-
-
-@pytest.fixture
 def foreign_officer(make_user: Callable[..., Any], other_region: Any) -> Any:
     """A region officer of another region."""
     return make_user("region_officer", username="foreign_officer", region=other_region)

@@ -122,6 +122,11 @@ def can_in_region(user: Any, action: Action, region: Region) -> bool:
     return regions(user, action).filter(pk=region.pk).exists()
 
 
+def handles_payouts(user: Any, region: Region) -> bool:
+    """Whether ``user`` takes part in the region's payout runs (an officer or an approver)."""
+    return can_in_region(user, Action.PAY, region) or can_in_region(user, Action.APPROVE, region)
+
+
 def require(user: Any, action: Action, cluster: GpCluster) -> None:
     """Raise ``PermissionDenied`` unless ``user`` may perform ``action`` on ``cluster``."""
     if not can(user, action, cluster):

@@ -28,7 +28,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from klynge.accounts.access import Action, can_in_region, require_region
+from klynge.accounts.access import Action, handles_payouts, require_region
 from klynge.audit.log import record
 from klynge.core import payouts as engine
 from klynge.core import scenario as core
@@ -165,11 +165,11 @@ def _refuse(field: str, message: str) -> ValidationError:
     return ValidationError({field: [message]})
 
 
-def _open_run(region: Region) -> PayoutRun | None:
+def open_run(region: Region) -> PayoutRun | None:
     return PayoutRun.objects.filter(region=region, status__in=OPEN).first()
 
 
-def _second_open_run(existing: PayoutRun) -> ValidationError:
+def _secondopen_run(existing: PayoutRun) -> ValidationError:
     return _refuse(
         "run_date",
         _(
@@ -219,17 +219,17 @@ def run_prepare(*, actor: Any, region: Region, run_date: dt.date) -> PayoutRun:
     while another run is open. Asked again for the same date while that draft is open, it returns the
     same draft (a retried request makes one run)."""
     require_region(actor, Action.PAY, region)
-    existing = _open_run(region)
+    existing = open_run(region)
     if existing is not None:
         if existing.status == PayoutRun.Status.DRAFT and existing.run_date == run_date:
             return existing
-        raise _second_open_run(existing)
+        raise _secondopen_run(existing)
     _check_run_date(region, run_date)
     try:
         with transaction.atomic():
             run = PayoutRun.objects.create(region=region, run_date=run_date, prepared_by=actor)
     except IntegrityError:  # another request opened a run meanwhile (the database allows one)
-        existing = _open_run(region)
+        existing = open_run(region)
         if (
             existing is not None
             and existing.status == PayoutRun.Status.DRAFT
@@ -237,7 +237,7 @@ def run_prepare(*, actor: Any, region: Region, run_date: dt.date) -> PayoutRun:
         ):
             return existing
         if existing is not None:
-            raise _second_open_run(existing) from None
+            raise _secondopen_run(existing) from None
         raise
     _compute(run)
     record(
@@ -409,7 +409,7 @@ def run_approve(*, actor: Any, run: PayoutRun) -> PayoutRun:
 
 
 def _may_handle(actor: Any, region: Region) -> None:
-    if not (can_in_region(actor, Action.PAY, region) or can_in_region(actor, Action.APPROVE, region)):
+    if not handles_payouts(actor, region):
         raise PermissionDenied(_("Du har ikke adgang til %(region)s.") % {"region": region.name})
 
 
@@ -440,9 +440,14 @@ def run_discard(*, actor: Any, run: PayoutRun) -> PayoutRun:
     return run
 
 
+def ledger_code(region: Region) -> str:
+    return f"GP-{region.code}"
+
+
 def region_ledger(region: Region) -> Ledger:
+    """The region's ledger of cluster funds (made with its first entry)."""
     return ledger.ledger_get_or_create(
-        code=f"GP-{region.code}", name=_("Klyngemidler, %(region)s") % {"region": region.name}
+        code=ledger_code(region), name=_("Klyngemidler, %(region)s") % {"region": region.name}
     )
 
 

@@ -44,6 +44,10 @@ def _items(user: Any) -> list[NavItem]:
     if len(regions) == 1:
         region = regions[0]
         items.append(NavItem(_("Ændringer"), reverse("changes", args=[region.code]), "changes"))
+        if access.can_in_region(user, Action.PAY, region) or access.can_in_region(
+            user, Action.APPROVE, region
+        ):
+            items.append(NavItem(_("Udbetalinger"), reverse("run_list", args=[region.code]), "runs"))
         if access.can_in_region(user, Action.ADMINISTER, region):
             items.append(
                 NavItem(_("Indstillinger"), reverse("region_settings", args=[region.code]), "settings")

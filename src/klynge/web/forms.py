@@ -301,3 +301,32 @@ class ClusterFilterForm(ServiceForm):
         field = self.fields["region"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = regions
+
+
+# --- Region: payout runs -----------------------------------------------------------------------------
+
+
+class RunPrepareForm(ServiceForm):
+    mark_optional = False
+    run_date = date_field(
+        _("Kørselsdato"),
+        help_text=_("Kørslen medtager det, der er registreret til og med denne dato."),
+    )
+
+
+class PaidForm(ServiceForm):
+    mark_optional = False
+    paid_on = date_field(_("Betalt"), help_text=_("Den dag banken udførte betalingerne."))
+
+
+class RepaymentForm(ServiceForm):
+    mark_optional = False
+    amount = forms.CharField(label=_("Beløb (kr.)"), max_length=20, help_text=_("Fx 10000,00"))
+    received_on = date_field(_("Modtaget"))
+
+    def clean_amount(self) -> str:
+        # Danish notation: "10.000,00" → "10000.00" (the service checks the amount itself)
+        value = str(self.cleaned_data["amount"]).strip().replace(" ", "")
+        if "," in value:
+            value = value.replace(".", "").replace(",", ".")
+        return value

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from klynge.web.views import clusters, completion, documents, home, imports, practices, region
+from klynge.web.views import clusters, completion, documents, home, imports, practices, region, runs
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -57,4 +57,15 @@ urlpatterns = [
     path("regioner/<str:code>/indstillinger/", region.region_settings, name="region_settings"),
     # Import
     path("import/", imports.scenario_import, name="scenario_import"),
+    # Payout runs
+    path("regioner/<str:code>/koersler/", runs.run_list, name="run_list"),
+    path("regioner/<str:code>/regnskab/<str:fmt>/", runs.region_journal, name="region_journal"),
+    path("koersler/<int:pk>/", runs.run_detail, name="run_detail"),
+    path("koersler/<int:pk>/godkend/", runs.run_approve, name="run_approve"),
+    path("koersler/<int:pk>/frigiv/", runs.run_release, name="run_release"),
+    path("koersler/<int:pk>/kasser/", runs.run_discard, name="run_discard"),
+    path("koersler/<int:pk>/betalt/", runs.run_paid, name="run_paid"),
+    path("koersler/<int:pk>/pain001.xml", runs.run_pain001, name="run_pain001"),
+    path("koersler/<int:pk>/betalinger.csv", runs.run_csv, name="run_csv"),
+    path("krav/<int:claim_pk>/indbetaling/", runs.claim_repayment, name="claim_repayment"),
 ]
