@@ -11,7 +11,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.files.storage import FileSystemStorage
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from stdnum.dk import cvr as stdnum_cvr
 
 from klynge.accounts.models import Role
@@ -167,8 +167,35 @@ def test_print_logins_in_english(built: None) -> None:
     assert "password for all" in output and "username" in output
 
 
-def test_reset_removes_the_demo_and_builds_it_again(built: None) -> None:
+def test_reset_removes_the_demo_and_builds_it_again(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = demo.build
+    assert original(with_runs=False).built
+    monkeypatch.setattr(demo, "build", lambda **kw: original(with_runs=False))
     before = table_counts()
     output = run("--reset")
     assert "Demodata fjernet." in output and "Demodata bygget" in output
     assert table_counts() == before
+
+
+def test_reset_is_refused_once_the_demos_payouts_are_in_the_ledger_and_nothing_changes(built: None) -> None:
+    before = table_counts()
+    with pytest.raises(CommandError, match="regnskabet kan kun tilføjes til"):
+        run("--reset")
+    assert table_counts() == before
+
+
+def test_the_demo_has_region_nordjyllands_released_payout_history(built: None) -> None:
+    from klynge.ledger.selectors import balances
+    from klynge.payouts import runs
+    from klynge.payouts.models import Payout, PayoutRun, RepaymentClaim
+
+    released = PayoutRun.objects.filter(region__code=demo.PAYOUT_REGION, status="released")
+    assert released.count() == len(demo.PAYOUT_RUNS)
+    assert Payout.objects.filter(run__in=released, paid_on__isnull=True).count() == 0
+    claim = RepaymentClaim.objects.get(practice="081106")  # left before its first anniversary (A7)
+    assert claim.reason == "startup_fee_repayment" and runs.claim_outstanding(claim) == 0
+    totals = balances(runs.region_ledger(released[0].region))
+    paid = sum(p.amount for p in Payout.objects.filter(run__in=released))
+    claimed = sum(c.amount for c in RepaymentClaim.objects.filter(run__in=released))
+    assert totals["GP-UDGIFT"] == paid - claimed and totals["GP-SKYLDIG"] == 0 and totals["GP-TILGODE"] == 0
+    assert totals["BANK"] == claimed - paid

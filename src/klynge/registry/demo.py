@@ -208,6 +208,12 @@ CAPACITY_CHANGES = (  # (provider number, from, count, recorded)
 )
 PATIENT_YEARS = (2022, 2023, 2024, 2025)  # group-1 counts from 1 January, recorded mid-January
 
+# Region Nordjylland's payout history: a run on the 15th of January, April, July and October, prepared
+# by its officer, approved by its approver, released; paid ten days later; claims repaid in three weeks.
+PAYOUT_REGION = "1081"
+PAYOUT_RUNS = tuple(D(year, month, 15) for year in range(2019, 2026) for month in (1, 4, 7, 10))
+DEMO_IBAN = "DK5000400440116243"  # an example account (the IBAN standard's Danish example)
+
 
 @dataclass(frozen=True)
 class DemoLogin:
@@ -246,8 +252,15 @@ class BuildResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def build() -> BuildResult:
-    """Build the demo data in one transaction; do nothing when it is already there."""
+class DemoResetRefused(Exception):
+    """The demo cannot be removed: its payouts are in the ledger, which is append-only."""
+
+
+def build(*, with_runs: bool = True) -> BuildResult:
+    """Build the demo data in one transaction; do nothing when it is already there.
+
+    ``with_runs``: also Region Nordjylland's released payout runs (they are posted in the ledger, so
+    the demo can then no longer be removed with :func:`reset`)."""
     if is_present():
         return BuildResult(built=False)
     # The region officers would get a "cluster completed" mail for every demo cluster; not wanted here.
@@ -255,7 +268,7 @@ def build() -> BuildResult:
         override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
         transaction.atomic(),
     ):
-        _Builder().run()
+        _Builder(with_runs=with_runs).run()
     return BuildResult(
         built=True,
         counts={
@@ -296,6 +309,10 @@ def reset() -> None:
     numbers = _demo_numbers()
     clusters = GpCluster.objects.filter(external_id__in=[c.external_id for c in CLUSTERS])
     usernames = [s[0] for s in STAFF]
+    from klynge.payouts.models import PayoutRun
+
+    if PayoutRun.objects.filter(prepared_by__username__in=usernames).exists():
+        raise DemoResetRefused
     with transaction.atomic():
         coordinators = list(
             User.objects.filter(roles__gp_cluster__in=clusters, roles__role=Role.COORDINATOR).values_list(
@@ -340,7 +357,8 @@ def _demo_numbers() -> list[str]:
 class _Builder:
     """Collects every change as (day, step) and runs them in date order through the services."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, with_runs: bool) -> None:
+        self.with_runs = with_runs
         self.steps: list[tuple[dt.date, int, Callable[[], object]]] = []
         self.users: dict[str, User] = {}
         self.clusters: dict[str, GpCluster] = {}
@@ -360,6 +378,8 @@ class _Builder:
             self._cluster(spec)
         self._later_changes()
         self._patients()
+        if self.with_runs:
+            self._payout_runs()
         mark = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         for minute, (day, _order, step) in enumerate(sorted(self.steps, key=lambda s: (s[0], s[1]))):
             step()
@@ -541,6 +561,32 @@ class _Builder:
                             self._dated, services.patients_set, practice.number, valid_from, count, recorded
                         ),
                     )
+
+    def _payout_runs(self) -> None:
+        region = self.regions[PAYOUT_REGION]
+        if not region.payment_iban:
+            services.region_update(
+                actor=self.users["admin"],
+                region=region,
+                payment_iban=DEMO_IBAN,
+                payment_bic="DABADKKK",
+            )
+        for day in PAYOUT_RUNS:
+            self.at(day, partial(self._payout_run, day))
+
+    def _payout_run(self, day: dt.date) -> None:
+        from klynge.payouts import runs
+
+        officer, approver = self.users["sagsbehandler-nord"], self.users["godkender-nord"]
+        run = runs.run_prepare(actor=officer, region=self.regions[PAYOUT_REGION], run_date=day)
+        runs.run_approve(actor=approver, run=run)
+        runs.run_release(actor=officer, run=run)
+        if run.payouts.exists():
+            runs.payouts_mark_paid(actor=officer, run=run, paid_on=day + dt.timedelta(days=10))
+        for claim in run.claims.all():
+            runs.repayment_record(
+                actor=officer, claim=claim, amount=claim.amount, received_on=day + dt.timedelta(days=21)
+            )
 
     def _leave(self, number: str, left: dt.date, recorded: dt.date) -> None:
         membership = self.memberships[number]

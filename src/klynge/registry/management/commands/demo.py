@@ -42,6 +42,14 @@ class Command(BaseCommand):
         if options["reset"] and demo.is_present():
             try:
                 demo.reset()
+            except demo.DemoResetRefused as exc:
+                raise CommandError(
+                    "The demo's payouts are posted in the ledger, which is append-only, so the demo cannot "
+                    "be removed. Delete the database (data/klynge.sqlite3) and run bin/demo again."
+                    if english
+                    else "Demoens udbetalinger er bogført, og regnskabet kan kun tilføjes til; demodata kan "
+                    "derfor ikke fjernes. Slet databasen (data/klynge.sqlite3), og kør bin/demo igen."
+                ) from exc
             except ProtectedError as exc:
                 raise CommandError(
                     "Other data refers to the demo data; it cannot be removed."
