@@ -143,3 +143,29 @@ def example(admin_user: Any, region: Any, example_input: Any) -> Any:
     region.payment_bic = "DABADKKK"
     region.save()
     return load_example("gp-cluster-basic.expected.json")
+
+
+@pytest.fixture
+def ledger_flushable(transactional_db: None) -> Any:
+    """Lets a transactional test's teardown empty the ledger, which the database keeps append-only.
+
+    PostgreSQL's flush is a TRUNCATE, which row triggers do not see. On SQLite the flush deletes rows,
+    so the two triggers that refuse deleting posted entries are dropped for the purge and recreated
+    from the migration that made them."""
+    yield
+    from importlib import import_module
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    invariants = import_module("klynge.ledger.migrations.0002_ledger_invariants")
+    guards = {"ledger_entry_undeletable", "ledger_posting_undeletable"}
+    with connection.cursor() as cursor:
+        for name in guards:
+            cursor.execute(f"DROP TRIGGER {name}")
+        cursor.execute("DELETE FROM ledger_posting")
+        cursor.execute("DELETE FROM ledger_journalentry")
+        for statement in invariants.SQLITE:
+            if any(f"TRIGGER {name} " in statement for name in guards):
+                cursor.execute(statement)

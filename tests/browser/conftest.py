@@ -125,3 +125,36 @@ def write_pdf(tmp_path: Path) -> Callable[[str], Path]:
         return path
 
     return write
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture
+def axe(page: Page) -> Callable[[str], None]:
+    """``axe("what")`` runs axe-core on the page as it is now and fails on a serious or critical
+    WCAG 2.1 A/AA violation, listing them."""
+
+    def check(what: str) -> None:
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+        found = [
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "help": v["help"],
+                "nodes": [n["target"] for n in v["nodes"]][:5],
+                "summary": v["nodes"][0].get("failureSummary", "") if v["nodes"] else "",
+            }
+            for v in result["violations"]
+            if v["impact"] in {"serious", "critical"}
+        ]
+        assert found == [], f"{what} ({page.url}):\n" + "\n".join(repr(v) for v in found)
+
+    return check
+
+
+@pytest.fixture(autouse=True)
+def _ledger_flushable(ledger_flushable: None) -> None:
+    """Browser tests may release payout runs; their ledger entries must go with the test's data."""
