@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,11 +49,13 @@ def test_prepare_approve_release_and_download_the_payment_file(
     log_in(officer.username)
     page.goto(run_url)
     page.get_by_role("button", name="Frigiv og dan betalingsfil").click()
-    expect(page.get_by_text("Betalingsfilen er klar, og koordinatorerne har fået besked.", exact=False)).to_be_visible()
+    expect(
+        page.get_by_text("Betalingsfilen er klar, og koordinatorerne har fået besked.", exact=False)
+    ).to_be_visible()
     axe("released run")
     with page.expect_download() as download:
         page.get_by_role("link", name="ISO 20022 pain.001 (til banken)").click()
-    content = open(download.value.path(), "rb").read()  # noqa: PTH123, SIM115
+    content = Path(download.value.path()).read_bytes()
     # Nothing was paid before: this first run pays what the example's first two runs paid together.
     total = sum(Decimal(p["amount"]) for run in example["runs"][:2] for p in run["payouts"])
     assert f"<CtrlSum>{total:.2f}</CtrlSum>".encode() in content
