@@ -1,0 +1,65 @@
+"""``python -m klynge.bench``: generate benchmark data and measure the engine (see ``docs/benchmarks.md``).
+
+    python -m klynge.bench generate --scale 1 --out national.json [--seed 1]
+    python -m klynge.bench simulate national.json [--digest]
+    python -m klynge.bench persist national.json --run-date 2026-01-15   (DATABASE_URL chooses the database)
+    python -m klynge.bench time -- klynge import national.json
+
+Each measurement prints one JSON object (seconds, peak resident memory in MiB) on standard output;
+run each in its own process, as ``bin/bench`` does, so the peak memory is that measurement's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from klynge.bench import generate
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m klynge.bench", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    gen = sub.add_parser("generate", help="write a klynge-scenario/1 file of the given scale")
+    gen.add_argument("--scale", type=float, default=1.0, help="1 = national (110 clusters, 1.700 practices)")
+    gen.add_argument("--seed", type=int, default=1)
+    gen.add_argument("--out", required=True, help="the file to write ('-' for standard output)")
+    sim = sub.add_parser("simulate", help="time reading, parsing and simulating every run of a file")
+    sim.add_argument("file")
+    sim.add_argument(
+        "--digest", action="store_true", help="also print a SHA-256 of the result JSON (after timing)"
+    )
+    per = sub.add_parser("persist", help="time a persisted payout run per region (Django, DATABASE_URL)")
+    per.add_argument("file")
+    per.add_argument("--run-date", default="2026-01-15")
+    per.add_argument("--skip-import", action="store_true", help="the file is imported already")
+    tim = sub.add_parser("time", help="run a command and report its wall time and peak memory")
+    tim.add_argument("cmd", nargs=argparse.REMAINDER, help="the command (after --)")
+    args = parser.parse_args(argv)
+
+    if args.command == "generate":
+        if args.out == "-":
+            counts = generate.write(sys.stdout, args.scale, args.seed)
+        else:
+            with Path(args.out).open("w", encoding="utf-8") as handle:
+                counts = generate.write(handle, args.scale, args.seed)
+        print(json.dumps(counts), file=sys.stderr)
+    elif args.command == "simulate":
+        from klynge.bench.measure import measure_simulate
+
+        print(json.dumps(measure_simulate(Path(args.file), digest=args.digest)))
+    elif args.command == "time":
+        from klynge.bench.measure import time_command
+
+        command = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+        print(json.dumps(time_command(command)))
+    else:
+        from klynge.bench.measure import measure_persist
+
+        print(json.dumps(measure_persist(Path(args.file), args.run_date, do_import=not args.skip_import)))
+
+
+if __name__ == "__main__":
+    main()
