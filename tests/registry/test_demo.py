@@ -199,3 +199,24 @@ def test_the_demo_has_region_nordjyllands_released_payout_history(built: None) -
     claimed = sum(c.amount for c in RepaymentClaim.objects.filter(run__in=released))
     assert totals["GP-UDGIFT"] == paid - claimed and totals["GP-SKYLDIG"] == 0 and totals["GP-TILGODE"] == 0
     assert totals["BANK"] == claimed - paid
+
+
+def test_the_demo_has_a_health_cluster_with_funds_initiatives_and_a_confirmed_carry_over(built: None) -> None:
+    from klynge.accounts.models import RoleAssignment
+    from klynge.health import selectors
+    from klynge.health.models import CarryOver, CommonFund, HealthCluster
+
+    cluster = HealthCluster.objects.get(external_id="SK-AALBORG")
+    assert [m.code for m in cluster.members.all()] == ["1081", "851", "840", "849", "820", "846"]
+    assert RoleAssignment.objects.get(user__username="sekretariat-aalborg").health_cluster == cluster
+    for year in (2023, 2024, 2025):
+        assert sum(CommonFund.objects.filter(member__cluster=cluster, year=year).values_list("amount", flat=True)) > 0
+    carried = CarryOver.objects.get()
+    assert carried.confirmed_by.username == "okonomi-aalborg" and carried.member.code == "851"
+    assert selectors.member_year(carried.member, 2023).remaining >= carried.amount
+    reported = cluster.initiatives.get(status="reported")
+    assert reported.recommend_spread and all(q.answer for q in reported.questions.all())
+    result = selectors.settlement(cluster, year=2024)
+    assert sum(t.net_frame_impact for t in result.members.values()) == sum(
+        c.amount for i in cluster.initiatives.all() for c in i.costs.filter(year=2024)
+    )

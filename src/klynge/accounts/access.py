@@ -1,7 +1,9 @@
 """Who may see and do what: the one place where object-level scoping is decided.
 
 The web views, the REST API and the command line all ask here. A coordinator sees and changes only
-their own cluster; region roles only their region; an administrator everything.
+their own cluster; region roles only their region; a health-cluster secretariat its health cluster;
+an SSU reader its region's health clusters; a finance officer its own organisation's postings; an
+administrator everything.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from klynge.accounts.models import Role, RoleAssignment
 
 if TYPE_CHECKING:
+    from klynge.health.models import HealthCluster
     from klynge.registry.models import GpCluster, Practice, Region
 
 
@@ -136,3 +139,55 @@ def require(user: Any, action: Action, cluster: GpCluster) -> None:
 def require_region(user: Any, action: Action, region: Region) -> None:
     if not can_in_region(user, action, region):
         raise PermissionDenied(_("Du har ikke adgang til %(region)s.") % {"region": region.name})
+
+
+# --- Health clusters ------------------------------------------------------------------------------
+#
+# The secretariat sees and edits its own health cluster; an SSU reader reads the health clusters of
+# its region; a finance officer reads the clusters its organisation (kommune-/regionskode) is a
+# member of, sees and exports only its own organisation's postings, and confirms its carry-over.
+
+
+def health_clusters(user: Any, action: Action = Action.VIEW) -> QuerySet[HealthCluster]:
+    """The health clusters ``user`` may see (VIEW) or change (EDIT)."""
+    from klynge.health.models import HealthCluster
+
+    if is_admin(user):
+        return HealthCluster.objects.all()
+    q = Q(pk__in=[])
+    for a in _assignments(user):
+        if a.role == Role.HEALTH_SECRETARIAT and a.health_cluster_id:
+            q |= Q(pk=a.health_cluster_id)
+        if action == Action.VIEW and a.role == Role.SSU_READER and a.region_id:
+            q |= Q(region_id=a.region_id)
+        if action == Action.VIEW and a.role == Role.FINANCE_OFFICER and a.organisation_code:
+            q |= Q(members__municipality__code=a.organisation_code) | Q(
+                members__region__code=a.organisation_code
+            )
+    return HealthCluster.objects.filter(q).distinct()
+
+
+def organisations(user: Any) -> set[str] | None:
+    """The organisation codes whose postings ``user`` may see as a finance officer (None: all)."""
+    if is_admin(user):
+        return None
+    return {a.organisation_code for a in _assignments(user) if a.role == Role.FINANCE_OFFICER}
+
+
+def can_see_postings_of(user: Any, cluster: HealthCluster, member_code: str) -> bool:
+    """A member's postings: its own finance officer, the cluster's secretariat, SSU readers, admins."""
+    codes = organisations(user)
+    if codes is None or member_code in codes:
+        return True
+    if not health_clusters(user, Action.VIEW).filter(pk=cluster.pk).exists():
+        return False
+    return any(
+        (a.role == Role.HEALTH_SECRETARIAT and a.health_cluster_id == cluster.pk)
+        or (a.role == Role.SSU_READER and a.region_id == cluster.region_id)
+        for a in _assignments(user)
+    )
+
+
+def require_health(user: Any, action: Action, cluster: HealthCluster) -> None:
+    if not health_clusters(user, action).filter(pk=cluster.pk).exists():
+        raise PermissionDenied(_("Du har ikke adgang til sundhedsklyngen %(name)s.") % {"name": cluster.name})

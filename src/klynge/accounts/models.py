@@ -32,8 +32,9 @@ class Role(models.TextChoices):
 class RoleAssignment(models.Model):
     """One role of one user, with the scope it applies to.
 
-    A coordinator's scope is a GP cluster; region roles' is a region; a finance officer's is an
-    organisation (a municipality or region code); an administrator's is everything.
+    A coordinator's scope is a GP cluster; a health-cluster secretariat's a health cluster; region
+    roles' (and an SSU reader's) a region; a finance officer's an organisation (a municipality or region
+    code); an administrator's is everything.
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles", verbose_name=_("bruger"))
@@ -49,6 +50,14 @@ class RoleAssignment(models.Model):
         related_name="role_assignments",
         verbose_name=_("praksisklynge"),
     )
+    health_cluster = models.ForeignKey(
+        "health.HealthCluster",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+        verbose_name=_("sundhedsklynge"),
+    )
     organisation_code = models.CharField(_("organisation (kommune-/regionskode)"), max_length=8, blank=True)
 
     class Meta:
@@ -60,6 +69,14 @@ class RoleAssignment(models.Model):
                 condition=~Q(role="coordinator") | Q(gp_cluster__isnull=False),
             ),
             models.CheckConstraint(
+                name="role_secretariat_has_health_cluster",
+                condition=~Q(role="health_secretariat") | Q(health_cluster__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="role_finance_officer_has_organisation",
+                condition=~Q(role="finance_officer") | ~Q(organisation_code=""),
+            ),
+            models.CheckConstraint(
                 name="role_region_roles_have_region",
                 condition=~Q(role__in=["region_officer", "region_approver", "ssu_reader"])
                 | Q(region__isnull=False),
@@ -67,5 +84,5 @@ class RoleAssignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        scope = self.gp_cluster or self.region or self.organisation_code or _("alle")
+        scope = self.gp_cluster or self.health_cluster or self.region or self.organisation_code or _("alle")
         return f"{self.user} · {self.get_role_display()} · {scope}"

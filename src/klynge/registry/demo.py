@@ -28,6 +28,7 @@ from fpdf import FPDF
 
 from klynge.accounts.models import Role, RoleAssignment, User
 from klynge.audit.models import AuditEntry
+from klynge.health import demo as health_demo
 from klynge.registry import services
 from klynge.registry.models import (
     CapacityRecord,
@@ -230,7 +231,7 @@ STAFF: tuple[tuple[str, str, str, dict[str, str]], ...] = (
     ("sagsbehandler-nord", "Karen Møller", Role.REGION_OFFICER, {"region": "1081"}),
     ("godkender-nord", "Henrik Dahl", Role.REGION_APPROVER, {"region": "1081"}),
     ("sagsbehandler-midt", "Birgitte Skov", Role.REGION_OFFICER, {"region": "1082"}),
-    ("sekretariat-aalborg", "Louise Bang", Role.HEALTH_SECRETARIAT, {"region": "1081"}),
+    ("sekretariat-aalborg", "Louise Bang", Role.HEALTH_SECRETARIAT, {"health_cluster": "SK-AALBORG"}),
     ("okonomi-aalborg", "Morten Friis", Role.FINANCE_OFFICER, {"organisation_code": "851"}),
     ("ssu-nord", "Inger Poulsen", Role.SSU_READER, {"region": "1081"}),
 )
@@ -314,6 +315,7 @@ def reset() -> None:
     if PayoutRun.objects.filter(prepared_by__username__in=usernames).exists():
         raise DemoResetRefused
     with transaction.atomic():
+        health_demo.reset(usernames)
         coordinators = list(
             User.objects.filter(roles__gp_cluster__in=clusters, roles__role=Role.COORDINATOR).values_list(
                 "pk", flat=True
@@ -359,6 +361,7 @@ class _Builder:
 
     def __init__(self, *, with_runs: bool) -> None:
         self.with_runs = with_runs
+        self.health_cluster: Any = None
         self.steps: list[tuple[dt.date, int, Callable[[], object]]] = []
         self.users: dict[str, User] = {}
         self.clusters: dict[str, GpCluster] = {}
@@ -380,6 +383,9 @@ class _Builder:
         self._patients()
         if self.with_runs:
             self._payout_runs()
+        health_demo.fill(
+            self.health_cluster, self.users["sekretariat-aalborg"], self.users["okonomi-aalborg"]
+        )
         mark = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         for minute, (day, _order, step) in enumerate(sorted(self.steps, key=lambda s: (s[0], s[1]))):
             step()
@@ -410,10 +416,13 @@ class _Builder:
                 is_staff=role == Role.ADMIN,
                 is_superuser=role == Role.ADMIN,
             )
+            if "health_cluster" in scope and self.health_cluster is None:
+                self.health_cluster = health_demo.create_cluster(self.users["admin"])
             RoleAssignment.objects.create(
                 user=user,
                 role=role,
                 region=self.regions[scope["region"]] if "region" in scope else None,
+                health_cluster=self.health_cluster if "health_cluster" in scope else None,
                 organisation_code=scope.get("organisation_code", ""),
             )
             self.users[username] = user

@@ -1,0 +1,206 @@
+"""Demo data for health clusters, built through the services by the demo's own users (called by
+:mod:`klynge.registry.demo`): Sundhedsklynge Aalborg with the region and five municipalities, common
+funds by population, two initiatives (one evaluated and recommended for spreading, one with two
+executing parties), budgets, actual costs and a confirmed carry-over."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from klynge.audit.models import AuditEntry
+from klynge.health import services
+from klynge.health.models import CarryOver, HealthCluster, Initiative, Municipality
+from klynge.registry.models import Region
+
+D = dt.date
+CLUSTER_ID = "SK-AALBORG"
+MUNICIPALITIES = (
+    "851",
+    "840",
+    "849",
+    "820",
+    "846",
+)  # Aalborg, Rebild, Jammerbugt, Vesthimmerland, Mariagerfjord
+POPULATION = {"851": 221_082, "840": 30_875, "849": 38_255, "820": 36_701, "846": 41_676}
+POTS = {2023: "4000000.00", 2024: "4200000.00", 2025: "4200000.00"}
+
+
+def create_cluster(admin: Any) -> HealthCluster:
+    return services.cluster_create(
+        actor=admin,
+        external_id=CLUSTER_ID,
+        name="Sundhedsklynge Aalborg",
+        region=Region.objects.get(code="1081"),
+        municipalities=[Municipality.objects.get(code=code) for code in MUNICIPALITIES],
+        co_chair_region="Ulla Astman",
+        co_chair_municipality="Lasse Frimand Jensen",
+    )
+
+
+def fill(cluster: HealthCluster, secretariat: Any, finance_aalborg: Any) -> None:
+    members = services.members_by_code(cluster)
+    region_total = sum(POPULATION.values())
+    for year in POTS:
+        for code, count in POPULATION.items():
+            services.population_set(
+                actor=secretariat, member=members[code], year=year, count=count + (year - 2023) * 150
+            )
+        services.population_set(
+            actor=secretariat, member=members["1081"], year=year, count=region_total + (year - 2023) * 750
+        )
+        services.funds_distribute(
+            actor=secretariat, cluster=cluster, year=year, pot=POTS[year], key_type="population"
+        )
+
+    copd = services.initiative_save(
+        actor=secretariat,
+        cluster=cluster,
+        title="Tidlig opsporing af KOL",
+        theme="Kronisk sygdom",
+        challenge="Mange borgere med KOL opdages først, når sygdommen er fremskreden.",
+        function_code="4.62.88",
+        key_type="population",
+        starts_on=D(2023, 2, 1),
+        ends_on=D(2024, 12, 31),
+        parties=[services.Party(members["851"], executes=True)]
+        + [services.Party(members[code]) for code in ("1081", *MUNICIPALITIES[1:])],
+    )
+    services.budget_line_add(
+        actor=secretariat,
+        initiative=copd,
+        executor=members["851"],
+        year=2023,
+        activity="Projektleder",
+        hours="800",
+        annual_salary="520000",
+        annual_norm_hours=1924,
+    )
+    services.budget_line_add(
+        actor=secretariat,
+        initiative=copd,
+        executor=members["851"],
+        year=2023,
+        activity="Spirometri i almen praksis",
+        hours="1500",
+        hourly_rate="450",
+    )
+    services.budget_line_add(
+        actor=secretariat,
+        initiative=copd,
+        executor=members["851"],
+        year=2024,
+        activity="Spirometri i almen praksis",
+        hours="1700",
+        hourly_rate="460",
+    )
+    services.cost_set(
+        actor=secretariat,
+        initiative=copd,
+        executor=members["851"],
+        year=2023,
+        amount="842315.50",
+        source="Aalborg Kommune, regnskab 2023",
+    )
+    services.cost_set(
+        actor=secretariat,
+        initiative=copd,
+        executor=members["851"],
+        year=2024,
+        amount="791220.00",
+        source="Aalborg Kommune, regnskab 2024",
+    )
+    for status in ("approved", "running", "completed"):
+        services.initiative_status_set(actor=secretariat, initiative=copd, status=status)
+    answers = {
+        "challenge": "Sen opsporing af KOL i klyngens kommuner.",
+        "criteria": "30 % flere borgere får stillet diagnosen i et tidligt stadie.",
+        "measure": "Antal spirometrier og diagnoser i almen praksis, før og efter.",
+        "when": "Ved udgangen af 2023 og 2024.",
+        "responsible": "Kommunen (Aalborg Kommunes sundhedsafdeling).",
+    }
+    services.evaluation_save(
+        actor=secretariat,
+        initiative=copd,
+        answers={q.pk: answers[q.standard] for q in copd.questions.all() if q.standard in answers},
+        result=Initiative.Result.ACHIEVED,
+        result_summary="38 % flere tidlige diagnoser; borgerne er glade for tilbuddet i egen praksis.",
+        recommend_spread=True,
+        spread_note="Kan bruges i alle klynger med samme samarbejde med almen praksis.",
+    )
+    services.initiative_status_set(actor=secretariat, initiative=copd, status="evaluated")
+    services.initiative_status_set(
+        actor=secretariat, initiative=copd, status="reported", reported_on=D(2025, 3, 12)
+    )
+
+    acute = services.initiative_save(
+        actor=secretariat,
+        cluster=cluster,
+        title="Fælles akutteam",
+        theme="Akutte forløb",
+        challenge="Ældre medicinske patienter genindlægges for ofte.",
+        function_code="4.62.88",
+        key_type="percent",
+        starts_on=D(2024, 1, 1),
+        ends_on=D(2025, 12, 31),
+        parties=[
+            services.Party(members["1081"], executes=True, percent="40"),
+            services.Party(members["851"], executes=True, percent="35"),
+            services.Party(members["840"], percent="6.25"),
+            services.Party(members["849"], percent="6.25"),
+            services.Party(members["820"], percent="6.25"),
+            services.Party(members["846"], percent="6.25"),
+        ],
+    )
+    services.budget_line_add(
+        actor=secretariat,
+        initiative=acute,
+        executor=members["1081"],
+        year=2024,
+        activity="Akutsygeplejersker",
+        hours="3200",
+        annual_salary="560000",
+        annual_norm_hours=1924,
+    )
+    services.budget_line_add(
+        actor=secretariat,
+        initiative=acute,
+        executor=members["851"],
+        year=2024,
+        activity="Kommunale akutsygeplejersker",
+        hours="2400",
+        hourly_rate="395",
+    )
+    services.cost_set(
+        actor=secretariat, initiative=acute, executor=members["1081"], year=2024, amount="905400.00"
+    )
+    services.cost_set(
+        actor=secretariat, initiative=acute, executor=members["851"], year=2024, amount="612875.25"
+    )
+    for status in ("approved", "running"):
+        services.initiative_status_set(actor=secretariat, initiative=acute, status=status)
+    services.question_add(
+        actor=secretariat, initiative=acute, question="Hvordan oplever de pårørende forløbet?", added_by="ssu"
+    )
+
+    left = services.unused(members["851"], 2023)
+    services.carry_over_confirm(
+        actor=finance_aalborg,
+        member=members["851"],
+        from_year=2023,
+        amount=min(left, services.clean_amount("500000", "amount", "")),
+        note="Der er plads inden for servicerammen 2024.",
+    )
+
+
+def reset(usernames: list[str]) -> None:
+    """Remove the demo health cluster with everything in it, and the demo users' audit entries about
+    health clusters (the demo users act only on the demo cluster)."""
+    AuditEntry.objects.filter(object_type__startswith="health.", actor__username__in=usernames).delete()
+    cluster = HealthCluster.objects.filter(external_id=CLUSTER_ID).first()
+    if cluster is None:
+        return
+    CarryOver.objects.filter(member__cluster=cluster).delete()
+    for initiative in cluster.initiatives.all():
+        initiative.delete()
+    cluster.delete()

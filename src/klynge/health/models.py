@@ -1,0 +1,386 @@
+"""Health clusters (brief §4): members and their population, common funds and carry-over, initiatives
+with evaluation plans, budgets and actual costs, and the chart of accounts as data.
+
+The rules (allocation by key, settlement, postings) are in :mod:`klynge.core.sharing` and
+:mod:`klynge.core.settlement`; every change goes through :mod:`klynge.health.services`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from klynge.common.money import MoneyField
+
+
+class Municipality(models.Model):
+    """One of the 98 Danish municipalities (kommunekode), in its region. Shipped as data."""
+
+    code = models.CharField(_("kommunekode"), max_length=3, unique=True)
+    name = models.CharField(_("navn"), max_length=100)
+    region = models.ForeignKey(
+        "registry.Region", on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("region")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("kommune")
+        verbose_name_plural = _("kommuner")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class ChartFunction(models.Model):
+    """A function code of the public chart of accounts (e.g. 4.62.88 Sundhedsfremme og forebyggelse)."""
+
+    code = models.CharField(_("funktion"), max_length=20, unique=True)
+    name = models.CharField(_("navn"), max_length=200)
+    active = models.BooleanField(_("i brug"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("funktion (kontoplan)")
+        verbose_name_plural = _("funktioner (kontoplan)")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ChartKind(models.Model):
+    """A kind (art) of the public chart of accounts, e.g. 4.7 Betalinger til kommuner."""
+
+    code = models.CharField(_("art"), max_length=10, unique=True)
+    name = models.CharField(_("navn"), max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("art (kontoplan)")
+        verbose_name_plural = _("arter (kontoplan)")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class HealthCluster(models.Model):
+    """One region and the municipalities around an acute hospital, with general practice."""
+
+    external_id = models.CharField(
+        _("id"), max_length=40, unique=True, help_text=_("Id i udvekslingsformatet, fx SK-AALBORG.")
+    )
+    name = models.CharField(_("navn"), max_length=200)
+    region = models.ForeignKey(
+        "registry.Region", on_delete=models.PROTECT, related_name="health_clusters", verbose_name=_("region")
+    )
+    co_chair_region = models.CharField(_("medformand fra regionen"), max_length=200, blank=True)
+    co_chair_municipality = models.CharField(_("medformand fra kommunerne"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("sundhedsklynge")
+        verbose_name_plural = _("sundhedsklynger")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HealthMember(models.Model):
+    """A member of a health cluster: the region or one municipality, in the cluster's member order."""
+
+    class Kind(models.TextChoices):
+        MUNICIPALITY = "municipality", _("Kommune")
+        REGION = "region", _("Region")
+
+    cluster = models.ForeignKey(HealthCluster, on_delete=models.CASCADE, related_name="members")
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    municipality = models.ForeignKey(
+        Municipality, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("kommune")
+    )
+    region = models.ForeignKey(
+        "registry.Region", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("region")
+    )
+    position = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
+
+    class Meta:
+        ordering = ["cluster", "position", "id"]
+        verbose_name = _("medlem")
+        verbose_name_plural = _("medlemmer")
+        constraints = [
+            models.CheckConstraint(
+                name="health_member_kind_matches",
+                condition=Q(kind="municipality", municipality__isnull=False, region__isnull=True)
+                | Q(kind="region", region__isnull=False, municipality__isnull=True),
+            ),
+            models.UniqueConstraint(
+                fields=["cluster", "municipality"], name="health_member_municipality_once"
+            ),
+            models.UniqueConstraint(
+                fields=["cluster"], condition=Q(kind="region"), name="health_member_one_region"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def code(self) -> str:
+        """The organisation code: kommunekode or regionskode (what a finance officer is scoped to)."""
+        return self.municipality.code if self.municipality_id else self.region.code  # type: ignore[union-attr]
+
+    @property
+    def name(self) -> str:
+        return self.municipality.name if self.municipality_id else self.region.name  # type: ignore[union-attr]
+
+
+class Population(models.Model):
+    member = models.ForeignKey(HealthMember, on_delete=models.CASCADE, related_name="population")
+    year = models.PositiveSmallIntegerField(_("år"))
+    count = models.PositiveIntegerField(_("indbyggere"))
+
+    class Meta:
+        ordering = ["member", "year"]
+        verbose_name = _("befolkning")
+        verbose_name_plural = _("befolkning")
+        constraints = [models.UniqueConstraint(fields=["member", "year"], name="population_one_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.year}: {self.count}"
+
+
+class CommonFund(models.Model):
+    """A member's share of the cluster's common funds for a year."""
+
+    class Source(models.TextChoices):
+        ENTERED = "entered", _("Indtastet")
+        KEY = "key", _("Fordelt efter nøgle")
+
+    member = models.ForeignKey(HealthMember, on_delete=models.CASCADE, related_name="funds")
+    year = models.PositiveSmallIntegerField(_("år"))
+    amount = MoneyField(_("beløb"))
+    source = models.CharField(_("kilde"), max_length=16, choices=Source.choices, default=Source.ENTERED)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["member", "year"]
+        verbose_name = _("fælles midler")
+        verbose_name_plural = _("fælles midler")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "year"], name="fund_one_per_member_per_year"),
+            models.CheckConstraint(name="fund_not_negative", condition=Q(amount__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.year}: {self.amount}"
+
+
+class CarryOver(models.Model):
+    """Unused funds of ``from_year`` carried to the next year, confirmed by the member's finance officer
+    (room within its expenditure ceiling)."""
+
+    member = models.ForeignKey(HealthMember, on_delete=models.CASCADE, related_name="carry_overs")
+    from_year = models.PositiveSmallIntegerField(_("fra år"))
+    amount = MoneyField(_("beløb"))
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(_("bekræftet"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["member", "from_year"]
+        verbose_name = _("videreførsel")
+        verbose_name_plural = _("videreførsler")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "from_year"], name="carry_over_one_per_year"),
+            models.CheckConstraint(name="carry_over_positive", condition=Q(amount__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.from_year} → {self.from_year + 1}: {self.amount}"
+
+
+class Initiative(models.Model):
+    """An initiative (indsats) paid from the common funds."""
+
+    class Status(models.TextChoices):
+        IDEA = "idea", _("Idé")
+        APPROVED = "approved", _("Godkendt")
+        RUNNING = "running", _("I gang")
+        COMPLETED = "completed", _("Afsluttet")
+        EVALUATED = "evaluated", _("Evalueret")
+        REPORTED = "reported", _("Afrapporteret til SSU")
+
+    class KeyType(models.TextChoices):
+        EQUAL = "equal", _("Ligeligt")
+        POPULATION = "population", _("Efter befolkning")
+        PERCENT = "percent", _("Faste procenter")
+
+    class Result(models.TextChoices):
+        NONE = "", _("Ikke vurderet")
+        ACHIEVED = "achieved", _("Succeskriterierne er nået")
+        PARTLY = "partly", _("Delvist nået")
+        NOT_ACHIEVED = "not_achieved", _("Ikke nået")
+
+    cluster = models.ForeignKey(HealthCluster, on_delete=models.CASCADE, related_name="initiatives")
+    title = models.CharField(_("titel"), max_length=200)
+    theme = models.CharField(_("tema"), max_length=100, blank=True)
+    challenge = models.TextField(_("udfordring"), blank=True)
+    function = models.ForeignKey(ChartFunction, on_delete=models.PROTECT, verbose_name=_("funktion"))
+    key_type = models.CharField(_("fordelingsnøgle"), max_length=16, choices=KeyType.choices)
+    starts_on = models.DateField(_("start"))
+    ends_on = models.DateField(_("slut"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IDEA)
+    result = models.CharField(_("resultat"), max_length=16, choices=Result.choices, blank=True, default="")
+    result_summary = models.TextField(_("resultater"), blank=True)
+    recommend_spread = models.BooleanField(_("anbefales udbredt til andre klynger"), default=False)
+    spread_note = models.TextField(_("anbefaling om udbredelse"), blank=True)
+    reported_on = models.DateField(_("afrapporteret til SSU"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["cluster", "starts_on", "title"]
+        verbose_name = _("indsats")
+        verbose_name_plural = _("indsatser")
+        constraints = [
+            models.CheckConstraint(name="initiative_period", condition=Q(ends_on__gte=F("starts_on"))),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class InitiativeParty(models.Model):
+    """A member's part in an initiative: executing it, paying for it, or both; ``percent`` under a
+    fixed-percentage key."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="parties")
+    member = models.ForeignKey(HealthMember, on_delete=models.PROTECT, related_name="+")
+    executes = models.BooleanField(_("udførende"), default=False)
+    pays = models.BooleanField(_("betalende"), default=True)
+    percent = models.DecimalField(_("andel (%)"), max_digits=7, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        ordering = ["initiative", "member__position", "member_id"]
+        verbose_name = _("part")
+        verbose_name_plural = _("parter")
+        constraints = [
+            models.UniqueConstraint(fields=["initiative", "member"], name="initiative_party_once"),
+            models.CheckConstraint(
+                name="initiative_party_has_a_part", condition=Q(executes=True) | Q(pays=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative}: {self.member}"
+
+
+class EvaluationQuestion(models.Model):
+    """A question of the initiative's evaluation plan: the guide's five, or one the cluster or its SSU
+    adds; with its answer."""
+
+    class Standard(models.TextChoices):
+        CUSTOM = "", _("Egen")
+        CHALLENGE = "challenge", _("Hvilken udfordring adresserer indsatsen?")
+        CRITERIA = "criteria", _("Hvad er succeskriterierne?")
+        MEASURE = "measure", _("Hvordan måles de?")
+        WHEN = "when", _("Hvornår måles de?")
+        RESPONSIBLE = "responsible", _("Hvem er ansvarlig for opfølgningen (region eller kommune)?")
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="questions")
+    standard = models.CharField(_("standardspørgsmål"), max_length=16, choices=Standard.choices, blank=True)
+    question = models.CharField(_("spørgsmål"), max_length=300)
+    answer = models.TextField(_("svar"), blank=True)
+    added_by = models.CharField(_("tilføjet af"), max_length=16, blank=True)  # "" | "cluster" | "ssu"
+    position = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
+
+    class Meta:
+        ordering = ["initiative", "position", "id"]
+        verbose_name = _("evalueringsspørgsmål")
+        verbose_name_plural = _("evalueringsspørgsmål")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "standard"], condition=~Q(standard=""), name="evaluation_standard_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class BudgetLine(models.Model):
+    """A budget line before start: hours × an agreed hourly rate, or hours × annual salary / annual
+    norm hours (wage data). ``amount`` is computed by the service, rounded half up to øre."""
+
+    class Method(models.TextChoices):
+        RATE = "rate", _("Timer × timesats")
+        SALARY = "salary", _("Timer × årsløn / årsnorm")
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="budget_lines")
+    executor = models.ForeignKey(HealthMember, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("år"))
+    activity = models.CharField(_("aktivitet"), max_length=200)
+    method = models.CharField(_("beregning"), max_length=8, choices=Method.choices)
+    hours = MoneyField(_("timer"))  # hundredths of an hour, stored like øre
+    hourly_rate = MoneyField(_("timesats"), null=True, blank=True)
+    annual_salary = MoneyField(_("årsløn"), null=True, blank=True)
+    annual_norm_hours = models.PositiveIntegerField(_("årsnorm (timer)"), null=True, blank=True)
+    amount = MoneyField(_("beløb"))
+
+    class Meta:
+        ordering = ["initiative", "year", "id"]
+        verbose_name = _("budgetlinje")
+        verbose_name_plural = _("budgetlinjer")
+        constraints = [
+            models.CheckConstraint(name="budget_hours_positive", condition=Q(hours__gt=0)),
+            models.CheckConstraint(
+                name="budget_method_inputs",
+                condition=Q(method="rate", hourly_rate__isnull=False)
+                | Q(method="salary", annual_salary__isnull=False, annual_norm_hours__gt=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity}: {self.amount}"
+
+
+class ActualCost(models.Model):
+    """What an executing party actually spent on an initiative in a year (entered or imported)."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="costs")
+    executor = models.ForeignKey(HealthMember, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("år"))
+    amount = MoneyField(_("beløb"))
+    source = models.CharField(_("kilde"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["initiative", "year", "executor__position"]
+        verbose_name = _("faktisk udgift")
+        verbose_name_plural = _("faktiske udgifter")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "executor", "year"], name="cost_one_per_executor_year"
+            ),
+            models.CheckConstraint(name="cost_not_negative", condition=Q(amount__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative} {self.executor} {self.year}: {self.amount}"
+
+
+class SettlementPosting(models.Model):
+    """Links a year's settlement of a health cluster to the ledger entry that posted it."""
+
+    cluster = models.ForeignKey(HealthCluster, on_delete=models.PROTECT, related_name="postings_done")
+    year = models.PositiveSmallIntegerField(_("år"))
+    entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    posted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["cluster", "year"]
+        verbose_name = _("bogført afregning")
+        verbose_name_plural = _("bogførte afregninger")
+
+    def __str__(self) -> str:
+        return f"{self.cluster} {self.year}"

@@ -1,0 +1,778 @@
+"""Every change to a health cluster: one keyword-only function each, atomic, checked and audited.
+
+Errors are ``ValidationError`` dicts of field → messages in Danish that name the field and the fix;
+nothing is half-changed. Who may do what is decided in :mod:`klynge.accounts.access`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from klynge.accounts.access import Action, is_admin, organisations, require_health
+from klynge.audit.log import record, snapshot
+from klynge.core.money import MoneyError, format_dkk, parse_amount, round_ore
+from klynge.core.sharing import Key, SharingKeyError, allocate, weights_for
+from klynge.health.models import (
+    ActualCost,
+    BudgetLine,
+    CarryOver,
+    ChartFunction,
+    CommonFund,
+    EvaluationQuestion,
+    HealthCluster,
+    HealthMember,
+    Initiative,
+    InitiativeParty,
+    Municipality,
+    Population,
+)
+from klynge.registry.models import Region
+
+MAX_AMOUNT = Decimal("10000000000.00")  # 10 mia. kr.: anything above is taken for a typing error
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _refuse(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+def clean_amount(value: Any, field: str, label: str, *, maximum: Decimal = MAX_AMOUNT) -> Decimal:
+    """An amount in kroner: at most two decimals, not negative, not absurd (Danish "1.234,50" too)."""
+    text = str(value).strip().replace(" ", "") if value is not None else ""
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    try:
+        amount = parse_amount(text)
+    except MoneyError as exc:
+        reason = {
+            "too_many_decimals": _("højst to decimaler (hele øre)"),
+            "negative": _("0 eller mere"),
+        }.get(str(exc), _("et beløb, fx 1000,00"))
+        raise _refuse(
+            field,
+            _("%(label)s: skal være %(reason)s (du skrev %(value)s).")
+            % {"label": label, "reason": reason, "value": value},
+        ) from exc
+    if amount > maximum:
+        raise _refuse(
+            field,
+            _("%(label)s: %(value)s er urealistisk stort; tjek beløbet.") % {"label": label, "value": value},
+        )
+    return amount
+
+
+def clean_year(value: Any, field: str = "year") -> int:
+    if not isinstance(value, int) or not FIRST_YEAR <= value <= LAST_YEAR:
+        raise _refuse(
+            field,
+            _("År: skriv et årstal mellem %(first)s og %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
+    return value
+
+
+def _audit(actor: Any, action: str, summary: str, obj: Any, before: Any = None, after: Any = None) -> None:
+    record(actor=actor, action=action, summary=summary, obj=obj, before=before, after=after)
+
+
+# --- The cluster and its members ------------------------------------------------------------------
+
+
+@transaction.atomic
+def cluster_create(
+    *,
+    actor: Any,
+    external_id: str,
+    name: str,
+    region: Region,
+    municipalities: Sequence[Municipality],
+    co_chair_region: str = "",
+    co_chair_municipality: str = "",
+) -> HealthCluster:
+    """An administrator creates a health cluster: the region and its municipalities, in that order."""
+    if not is_admin(actor):
+        raise PermissionDenied(_("Kun en systemadministrator kan oprette sundhedsklynger."))
+    errors: dict[str, list[str]] = {}
+    if not external_id or HealthCluster.objects.filter(external_id=external_id).exists():
+        errors["external_id"] = [_("Id: skal udfyldes og må ikke være brugt af en anden sundhedsklynge.")]
+    if not name.strip():
+        errors["name"] = [_("Navn: skal udfyldes.")]
+    if not municipalities:
+        errors["municipalities"] = [_("Kommuner: vælg mindst én kommune.")]
+    outside = sorted(m.name for m in municipalities if m.region_id != region.pk)
+    if outside:
+        errors["municipalities"] = [
+            _("Kommuner: %(names)s ligger ikke i %(region)s.")
+            % {"names": ", ".join(outside), "region": region.name}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    cluster = HealthCluster.objects.create(
+        external_id=external_id,
+        name=name.strip(),
+        region=region,
+        co_chair_region=co_chair_region,
+        co_chair_municipality=co_chair_municipality,
+    )
+    HealthMember.objects.create(cluster=cluster, kind=HealthMember.Kind.REGION, region=region, position=0)
+    for position, municipality in enumerate(municipalities, start=1):
+        HealthMember.objects.create(
+            cluster=cluster, kind=HealthMember.Kind.MUNICIPALITY, municipality=municipality, position=position
+        )
+    _audit(
+        actor,
+        "health_cluster.create",
+        _("Sundhedsklyngen %(name)s oprettet") % {"name": cluster.name},
+        cluster,
+        after={**(snapshot(cluster) or {}), "members": [m.code for m in municipalities]},
+    )
+    return cluster
+
+
+@transaction.atomic
+def cluster_update(*, actor: Any, cluster: HealthCluster, **changes: Any) -> HealthCluster:
+    """The secretariat changes the cluster's name and co-chairs."""
+    require_health(actor, Action.EDIT, cluster)
+    allowed = {"name", "co_chair_region", "co_chair_municipality"}
+    if set(changes) - allowed:
+        raise TypeError(f"cluster_update does not change {sorted(set(changes) - allowed)}")
+    if "name" in changes and not str(changes["name"]).strip():
+        raise _refuse("name", _("Navn: skal udfyldes."))
+    cluster = HealthCluster.objects.select_for_update().get(pk=cluster.pk)
+    before = snapshot(cluster)
+    for field, value in changes.items():
+        setattr(cluster, field, str(value).strip())
+    cluster.save()
+    _audit(
+        actor,
+        "health_cluster.update",
+        _("Stamdata for %(name)s ændret") % {"name": cluster.name},
+        cluster,
+        before,
+        snapshot(cluster),
+    )
+    return cluster
+
+
+@transaction.atomic
+def population_set(*, actor: Any, member: HealthMember, year: int, count: Any) -> Population:
+    require_health(actor, Action.EDIT, member.cluster)
+    clean_year(year)
+    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 10_000_000:
+        raise _refuse("count", _("Indbyggere: skriv et helt tal mellem 0 og 10.000.000."))
+    before = snapshot(Population.objects.filter(member=member, year=year).first())
+    obj, _created = Population.objects.update_or_create(member=member, year=year, defaults={"count": count})
+    _audit(
+        actor,
+        "health.population",
+        _("Indbyggertal for %(member)s %(year)s sat til %(count)s")
+        % {"member": member.name, "year": year, "count": count},
+        obj,
+        before,
+        snapshot(obj),
+    )
+    return obj
+
+
+# --- Common funds and carry-over ------------------------------------------------------------------
+
+
+@transaction.atomic
+def funds_set(*, actor: Any, member: HealthMember, year: int, amount: Any, note: str = "") -> CommonFund:
+    """Enter a member's share of the common funds for a year."""
+    require_health(actor, Action.EDIT, member.cluster)
+    clean_year(year)
+    value = clean_amount(amount, "amount", _("Beløb"))
+    before = snapshot(CommonFund.objects.filter(member=member, year=year).first())
+    obj, _created = CommonFund.objects.update_or_create(
+        member=member,
+        year=year,
+        defaults={"amount": value, "source": CommonFund.Source.ENTERED, "note": note},
+    )
+    _audit(
+        actor,
+        "health.funds",
+        _("Fælles midler for %(member)s %(year)s sat til %(amount)s kr.")
+        % {"member": member.name, "year": year, "amount": format_dkk(value)},
+        obj,
+        before,
+        snapshot(obj),
+    )
+    return obj
+
+
+def _key_error(exc: SharingKeyError) -> ValidationError:
+    messages = {
+        "percent_sum": _("Fordelingsnøgle: procenterne skal give 100 %% i alt; de giver %(detail)s %%."),
+        "population_missing": _(
+            "Fordelingsnøgle: indbyggertal mangler for %(detail)s; skriv dem under Medlemmer."
+        ),
+        "unknown_member": _("Fordelingsnøgle: %(detail)s er ikke medlem af klyngen."),
+        "negative_share": _("Fordelingsnøgle: en andel kan ikke være negativ."),
+        "zero_weights": _("Fordelingsnøgle: andelene kan ikke alle være 0."),
+    }
+    text = messages.get(exc.code, _("Fordelingsnøgle: kan ikke bruges (%(detail)s).")) % {
+        "detail": exc.detail or exc.code
+    }
+    return _refuse("key", text)
+
+
+@transaction.atomic
+def funds_distribute(
+    *,
+    actor: Any,
+    cluster: HealthCluster,
+    year: int,
+    pot: Any,
+    key_type: str,
+    percents: dict[int, Any] | None = None,
+) -> list[CommonFund]:
+    """Split a pot between the members by a key (population of the year, equal, or fixed percentages)
+    to the øre (largest remainder, ties by member order) and store each member's share."""
+    require_health(actor, Action.EDIT, cluster)
+    clean_year(year)
+    total = clean_amount(pot, "pot", _("Pulje"))
+    members = list(cluster.members.select_related("municipality", "region"))
+    key = _key(key_type, members, percents)
+    population = {str(p.member_id): p.count for p in Population.objects.filter(member__in=members, year=year)}
+    try:
+        weights = weights_for(key, [str(m.pk) for m in members], population)
+        parts = allocate(total, weights)
+    except SharingKeyError as exc:
+        if exc.code == "population_missing":
+            names = ", ".join(m.name for m in members if str(m.pk) in exc.detail.split(", "))
+            raise _key_error(SharingKeyError(exc.code, f"{names} ({year})")) from exc
+        raise _key_error(exc) from exc
+    stored = []
+    for member in members:
+        obj, _created = CommonFund.objects.update_or_create(
+            member=member,
+            year=year,
+            defaults={
+                "amount": parts[str(member.pk)],
+                "source": CommonFund.Source.KEY,
+                "note": _("Fordelt af en pulje på %(pot)s kr. (%(key)s)")
+                % {"pot": format_dkk(total), "key": Initiative.KeyType(key_type).label},
+            },
+        )
+        stored.append(obj)
+    _audit(
+        actor,
+        "health.funds_distribute",
+        _("Pulje på %(pot)s kr. for %(year)s fordelt mellem %(count)s medlemmer")
+        % {"pot": format_dkk(total), "year": year, "count": len(members)},
+        cluster,
+        after={str(m.pk): f"{parts[str(m.pk)]:f}" for m in members},
+    )
+    return stored
+
+
+def _key(key_type: str, members: Sequence[HealthMember], percents: dict[int, Any] | None) -> Key:
+    if key_type not in Initiative.KeyType.values:
+        raise _refuse(
+            "key_type", _("Fordelingsnøgle: vælg ligeligt, efter befolkning eller faste procenter.")
+        )
+    if key_type != "percent":
+        return Key(key_type)
+    shares = []
+    for member in members:
+        raw = (percents or {}).get(member.pk)
+        if raw in (None, ""):
+            continue
+        try:
+            value = Decimal(str(raw).replace(",", "."))
+        except InvalidOperation:
+            raise _refuse(
+                "percents", _("Andel for %(member)s: skriv et tal, fx 33,3333.") % {"member": member.name}
+            ) from None
+        if not value.is_finite() or value.as_tuple().exponent < -4:  # type: ignore[operator]
+            raise _refuse(
+                "percents", _("Andel for %(member)s: højst fire decimaler.") % {"member": member.name}
+            )
+        shares.append((str(member.pk), value))
+    return Key("percent", tuple(shares))
+
+
+def unused(member: HealthMember, year: int) -> Decimal:
+    """A member's common funds of ``year`` plus what was carried into it, minus its share of the year's
+    actual costs (what it is left with; negative when it overspent)."""
+    from klynge.health.selectors import member_year
+
+    return member_year(member, year).remaining
+
+
+@transaction.atomic
+def carry_over_confirm(
+    *, actor: Any, member: HealthMember, from_year: int, amount: Any, note: str = ""
+) -> CarryOver:
+    """The member's finance officer confirms room within its expenditure ceiling to carry ``amount``
+    of the unused funds of ``from_year`` to the next year (never more than is unused)."""
+    codes = organisations(actor)
+    if codes is not None and member.code not in codes:
+        raise PermissionDenied(
+            _("Kun %(member)s' økonomimedarbejder kan bekræfte videreførsel af dens midler.")
+            % {"member": member.name}
+        )
+    clean_year(from_year, "from_year")
+    value = clean_amount(amount, "amount", _("Beløb"))
+    if value <= 0:
+        raise _refuse("amount", _("Beløb: skal være større end 0 kr."))
+    if CarryOver.objects.filter(member=member, from_year=from_year).exists():
+        raise _refuse(
+            "from_year",
+            _("Videreførsel fra %(year)s er allerede bekræftet for %(member)s.")
+            % {"year": from_year, "member": member.name},
+        )
+    left = unused(member, from_year)
+    if value > left:
+        raise _refuse(
+            "amount",
+            _("Beløb: %(amount)s kr. er mere end de %(left)s kr., %(member)s har tilbage af %(year)s.")
+            % {
+                "amount": format_dkk(value),
+                "left": format_dkk(max(left, Decimal(0))),
+                "member": member.name,
+                "year": from_year,
+            },
+        )
+    obj = CarryOver.objects.create(
+        member=member,
+        from_year=from_year,
+        amount=value,
+        confirmed_by=actor,
+        confirmed_at=timezone.now(),
+        note=note,
+    )
+    _audit(
+        actor,
+        "health.carry_over",
+        _("%(amount)s kr. af %(member)s' midler videreført fra %(year)s til %(next)s")
+        % {"amount": format_dkk(value), "member": member.name, "year": from_year, "next": from_year + 1},
+        obj,
+        after=snapshot(obj),
+    )
+    return obj
+
+
+# --- Initiatives ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Party:
+    member: HealthMember
+    executes: bool = False
+    pays: bool = True
+    percent: Any = None
+
+
+STANDARD_QUESTIONS = [
+    EvaluationQuestion.Standard.CHALLENGE,
+    EvaluationQuestion.Standard.CRITERIA,
+    EvaluationQuestion.Standard.MEASURE,
+    EvaluationQuestion.Standard.WHEN,
+    EvaluationQuestion.Standard.RESPONSIBLE,
+]
+
+
+@transaction.atomic
+def initiative_save(
+    *,
+    actor: Any,
+    cluster: HealthCluster,
+    initiative: Initiative | None = None,
+    title: str,
+    function_code: str,
+    key_type: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    parties: Sequence[Party],
+    theme: str = "",
+    challenge: str = "",
+) -> Initiative:
+    """Create or change an initiative with its executing and paying parties and cost-sharing key.
+
+    A new initiative gets the guide's five evaluation questions."""
+    require_health(actor, Action.EDIT, cluster)
+    errors: dict[str, list[str]] = {}
+    if not title.strip():
+        errors["title"] = [_("Titel: skal udfyldes.")]
+    function = ChartFunction.objects.filter(code=function_code.strip(), active=True).first()
+    if function is None:
+        errors["function_code"] = [
+            _(
+                "Funktion: %(code)s findes ikke i kontoplanen; vælg fx 4.62.88, eller få en administrator til at oprette den."
+            )
+            % {"code": function_code or "–"}
+        ]
+    if key_type not in Initiative.KeyType.values:
+        errors["key_type"] = [_("Fordelingsnøgle: vælg ligeligt, efter befolkning eller faste procenter.")]
+    if ends_on < starts_on:
+        errors["ends_on"] = [_("Slut: skal være samme dag som eller efter start.")]
+    foreign = [p.member.name for p in parties if p.member.cluster_id != cluster.pk]
+    if foreign:
+        errors["parties"] = [
+            _("Parter: %(names)s er ikke medlem af klyngen.") % {"names": ", ".join(foreign)}
+        ]
+    elif not any(p.executes for p in parties):
+        errors["parties"] = [_("Parter: vælg mindst én udførende part.")]
+    elif not any(p.pays for p in parties):
+        errors["parties"] = [_("Parter: vælg mindst én betalende part.")]
+    if not errors and key_type == "percent":
+        try:
+            key = _key(
+                "percent",
+                [p.member for p in parties if p.pays],
+                {p.member.pk: p.percent for p in parties if p.pays},
+            )
+            weights_for(key, [str(p.member.pk) for p in parties if p.pays], {})
+        except SharingKeyError as exc:
+            errors.update(_key_error(exc).message_dict)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    if initiative is not None:
+        initiative = Initiative.objects.select_for_update().get(pk=initiative.pk, cluster=cluster)
+        before = {**(snapshot(initiative) or {}), "parties": _parties_snapshot(initiative)}
+        outside = ActualCost.objects.filter(initiative=initiative).exclude(
+            year__gte=starts_on.year, year__lte=ends_on.year
+        )
+        if outside.exists():
+            raise _refuse(
+                "ends_on", _("Periode: der er registreret udgifter uden for den nye periode; ret dem først.")
+            )
+    else:
+        initiative = Initiative(cluster=cluster)
+        before = None
+    initiative.title, initiative.theme, initiative.challenge = title.strip(), theme.strip(), challenge
+    initiative.function, initiative.key_type = function, key_type  # type: ignore[assignment]
+    initiative.starts_on, initiative.ends_on = starts_on, ends_on
+    initiative.save()
+    InitiativeParty.objects.filter(initiative=initiative).delete()
+    InitiativeParty.objects.bulk_create(
+        InitiativeParty(
+            initiative=initiative,
+            member=p.member,
+            executes=p.executes,
+            pays=p.pays,
+            percent=Decimal(str(p.percent).replace(",", "."))
+            if key_type == "percent" and p.pays and p.percent not in (None, "")
+            else None,
+        )
+        for p in parties
+        if p.executes or p.pays
+    )
+    if before is None:
+        EvaluationQuestion.objects.bulk_create(
+            EvaluationQuestion(initiative=initiative, standard=std, question=str(std.label), position=i)
+            for i, std in enumerate(STANDARD_QUESTIONS)
+        )
+        if challenge:
+            EvaluationQuestion.objects.filter(initiative=initiative, standard="challenge").update(
+                answer=challenge
+            )
+    _audit(
+        actor,
+        "initiative.save",
+        (_("Indsatsen %(title)s oprettet") if before is None else _("Indsatsen %(title)s ændret"))
+        % {"title": initiative.title},
+        initiative,
+        before,
+        {**(snapshot(initiative) or {}), "parties": _parties_snapshot(initiative)},
+    )
+    return initiative
+
+
+def _parties_snapshot(initiative: Initiative) -> list[list[Any]]:
+    return [
+        [p.member_id, p.executes, p.pays, f"{p.percent:f}" if p.percent is not None else None]
+        for p in initiative.parties.all()
+    ]
+
+
+ALLOWED_STATUS = {
+    "idea": {"approved"},
+    "approved": {"running", "idea"},
+    "running": {"completed"},
+    "completed": {"evaluated", "running"},
+    "evaluated": {"reported", "completed"},
+    "reported": set(),
+}
+
+
+@transaction.atomic
+def initiative_status_set(
+    *, actor: Any, initiative: Initiative, status: str, reported_on: dt.date | None = None
+) -> Initiative:
+    """Move an initiative along idea → approved → running → completed → evaluated → reported to the SSU."""
+    require_health(actor, Action.EDIT, initiative.cluster)
+    initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    if status not in ALLOWED_STATUS.get(initiative.status, set()):
+        raise _refuse(
+            "status",
+            _("Status: en indsats, der er %(now)s, kan ikke blive %(next)s.")
+            % {
+                "now": initiative.get_status_display().lower(),
+                "next": dict(Initiative.Status.choices).get(status, status).lower(),
+            },
+        )
+    if status == "evaluated" and not initiative.result:
+        raise _refuse(
+            "status", _("Status: skriv resultatet af evalueringen, før indsatsen markeres som evalueret.")
+        )
+    before = snapshot(initiative, ["status", "reported_on"])
+    initiative.status = status
+    if status == "reported":
+        initiative.reported_on = reported_on or timezone.localdate()
+    initiative.save(update_fields=["status", "reported_on"])
+    _audit(
+        actor,
+        "initiative.status",
+        _("Indsatsen %(title)s: %(status)s")
+        % {"title": initiative.title, "status": initiative.get_status_display()},
+        initiative,
+        before,
+        snapshot(initiative, ["status", "reported_on"]),
+    )
+    return initiative
+
+
+@transaction.atomic
+def question_add(
+    *, actor: Any, initiative: Initiative, question: str, added_by: str = "cluster"
+) -> EvaluationQuestion:
+    """A question of the cluster's or the SSU's own for the evaluation plan."""
+    require_health(actor, Action.EDIT, initiative.cluster)
+    if not question.strip():
+        raise _refuse("question", _("Spørgsmål: skal udfyldes."))
+    if added_by not in ("cluster", "ssu"):
+        raise _refuse("added_by", _("Tilføjet af: vælg klyngen eller SSU."))
+    last = initiative.questions.order_by("-position").values_list("position", flat=True).first() or 0
+    obj = EvaluationQuestion.objects.create(
+        initiative=initiative, question=question.strip()[:300], added_by=added_by, position=last + 1
+    )
+    _audit(
+        actor,
+        "initiative.question",
+        _("Evalueringsspørgsmål tilføjet: %(q)s") % {"q": obj.question},
+        obj,
+        after=snapshot(obj),
+    )
+    return obj
+
+
+@transaction.atomic
+def evaluation_save(
+    *,
+    actor: Any,
+    initiative: Initiative,
+    answers: dict[int, str],
+    result: str = "",
+    result_summary: str = "",
+    recommend_spread: bool = False,
+    spread_note: str = "",
+) -> Initiative:
+    """Answer the evaluation plan's questions and record the results and the recommendation."""
+    require_health(actor, Action.EDIT, initiative.cluster)
+    if result not in Initiative.Result.values:
+        raise _refuse("result", _("Resultat: vælg en af mulighederne."))
+    initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    questions = {q.pk: q for q in initiative.questions.all()}
+    unknown = sorted(set(answers) - set(questions))
+    if unknown:
+        raise _refuse("answers", _("Svar: spørgsmålet findes ikke i evalueringsplanen."))
+    before = {
+        **(snapshot(initiative, ["result", "result_summary", "recommend_spread", "spread_note"]) or {}),
+        "answers": {str(pk): q.answer for pk, q in questions.items()},
+    }
+    for pk, answer in answers.items():
+        questions[pk].answer = answer.strip()
+    EvaluationQuestion.objects.bulk_update(questions.values(), ["answer"])
+    initiative.result, initiative.result_summary = result, result_summary.strip()
+    initiative.recommend_spread, initiative.spread_note = recommend_spread, spread_note.strip()
+    initiative.save(update_fields=["result", "result_summary", "recommend_spread", "spread_note"])
+    _audit(
+        actor,
+        "initiative.evaluation",
+        _("Evaluering af %(title)s gemt") % {"title": initiative.title},
+        initiative,
+        before,
+        {
+            **(snapshot(initiative, ["result", "result_summary", "recommend_spread", "spread_note"]) or {}),
+            "answers": {str(pk): q.answer for pk, q in questions.items()},
+        },
+    )
+    return initiative
+
+
+# --- Budget and actual costs ----------------------------------------------------------------------
+
+
+def _executor(initiative: Initiative, member: HealthMember, field: str = "executor") -> None:
+    if not initiative.parties.filter(member=member, executes=True).exists():
+        raise _refuse(
+            field,
+            _("Udførende part: %(member)s er ikke udførende part i indsatsen; ret indsatsens parter først.")
+            % {"member": member.name},
+        )
+
+
+def _in_period(initiative: Initiative, year: int, field: str = "year") -> None:
+    if not initiative.starts_on.year <= year <= initiative.ends_on.year:
+        raise _refuse(
+            field,
+            _("År: %(year)s ligger uden for indsatsens periode (%(first)s–%(last)s).")
+            % {"year": year, "first": initiative.starts_on.year, "last": initiative.ends_on.year},
+        )
+
+
+@transaction.atomic
+def budget_line_add(
+    *,
+    actor: Any,
+    initiative: Initiative,
+    executor: HealthMember,
+    year: int,
+    activity: str,
+    hours: Any,
+    hourly_rate: Any = None,
+    annual_salary: Any = None,
+    annual_norm_hours: Any = None,
+) -> BudgetLine:
+    """A budget line: hours × hourly rate, or hours × annual salary / annual norm hours, to the øre."""
+    require_health(actor, Action.EDIT, initiative.cluster)
+    errors: dict[str, list[str]] = {}
+    for check in (
+        lambda: clean_year(year),
+        lambda: _in_period(initiative, year),
+        lambda: _executor(initiative, executor),
+    ):
+        try:
+            check()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if not activity.strip():
+        errors["activity"] = [_("Aktivitet: skal udfyldes.")]
+    quantity = rate = salary = None
+    norm: int | None = None
+    try:
+        quantity = clean_amount(hours, "hours", _("Timer"), maximum=Decimal(100000))
+        if quantity <= 0:
+            errors["hours"] = [_("Timer: skal være større end 0.")]
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    salary_given = annual_salary not in (None, "")
+    if salary_given:
+        try:
+            salary = clean_amount(annual_salary, "annual_salary", _("Årsløn"), maximum=Decimal(10000000))
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if not isinstance(annual_norm_hours, int) or not 1 <= annual_norm_hours <= 3000:
+            errors["annual_norm_hours"] = [_("Årsnorm: skriv antal timer om året, fx 1924.")]
+        else:
+            norm = annual_norm_hours
+    elif hourly_rate not in (None, ""):
+        try:
+            rate = clean_amount(hourly_rate, "hourly_rate", _("Timesats"), maximum=Decimal(100000))
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    else:
+        errors["hourly_rate"] = [_("Timesats: skriv en timesats, eller en årsløn og en årsnorm.")]
+    if errors:
+        raise ValidationError(errors)
+    assert quantity is not None
+    if salary is not None and norm is not None:
+        amount = round_ore(quantity * salary / norm)
+        method = BudgetLine.Method.SALARY
+    else:
+        assert rate is not None
+        amount = round_ore(quantity * rate)
+        method = BudgetLine.Method.RATE
+    line = BudgetLine.objects.create(
+        initiative=initiative,
+        executor=executor,
+        year=year,
+        activity=activity.strip(),
+        method=method,
+        hours=quantity,
+        hourly_rate=rate,
+        annual_salary=salary,
+        annual_norm_hours=norm,
+        amount=amount,
+    )
+    _audit(
+        actor,
+        "initiative.budget",
+        _("Budgetlinje %(activity)s: %(amount)s kr.")
+        % {"activity": line.activity, "amount": format_dkk(amount)},
+        line,
+        after=snapshot(line),
+    )
+    return line
+
+
+@transaction.atomic
+def budget_line_remove(*, actor: Any, line: BudgetLine) -> None:
+    require_health(actor, Action.EDIT, line.initiative.cluster)
+    before = snapshot(line)
+    _audit(
+        actor,
+        "initiative.budget_remove",
+        _("Budgetlinje %(activity)s fjernet") % {"activity": line.activity},
+        line,
+        before,
+    )
+    line.delete()
+
+
+@transaction.atomic
+def cost_set(
+    *, actor: Any, initiative: Initiative, executor: HealthMember, year: int, amount: Any, source: str = ""
+) -> ActualCost:
+    """Record what an executing party actually spent on the initiative in a year (replaces the year's figure)."""
+    require_health(actor, Action.EDIT, initiative.cluster)
+    errors: dict[str, list[str]] = {}
+    for check in (
+        lambda: clean_year(year),
+        lambda: _in_period(initiative, year),
+        lambda: _executor(initiative, executor),
+    ):
+        try:
+            check()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    try:
+        value = clean_amount(amount, "amount", _("Beløb"))
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(ActualCost.objects.filter(initiative=initiative, executor=executor, year=year).first())
+    obj, _created = ActualCost.objects.update_or_create(
+        initiative=initiative,
+        executor=executor,
+        year=year,
+        defaults={"amount": value, "source": source[:100]},
+    )
+    _audit(
+        actor,
+        "initiative.cost",
+        _("Faktisk udgift for %(title)s, %(member)s %(year)s: %(amount)s kr.")
+        % {"title": initiative.title, "member": executor.name, "year": year, "amount": format_dkk(value)},
+        obj,
+        before,
+        snapshot(obj),
+    )
+    return obj
+
+
+def members_by_code(cluster: HealthCluster) -> dict[str, HealthMember]:
+    return {m.code: m for m in cluster.members.select_related("municipality", "region")}

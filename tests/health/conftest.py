@@ -1,0 +1,72 @@
+"""A health cluster like the guide's example: Region Hovedstaden, København and Frederiksberg."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+D = dt.date
+
+
+@pytest.fixture
+def health_cluster(admin_user: Any) -> Any:
+    from klynge.health import services
+    from klynge.health.models import Municipality
+    from klynge.registry.models import Region
+
+    return services.cluster_create(
+        actor=admin_user,
+        external_id="SK-EKS",
+        name="Sundhedsklynge (guidens eksempel)",
+        region=Region.objects.get(code="1084"),
+        municipalities=[Municipality.objects.get(code="101"), Municipality.objects.get(code="147")],
+        co_chair_region="Regionsrådsmedlem",
+        co_chair_municipality="Borgmester",
+    )
+
+
+@pytest.fixture
+def members(health_cluster: Any) -> dict[str, Any]:
+    """The members by organisation code: 1084 (the region), 101, 147."""
+    return {m.code: m for m in health_cluster.members.select_related("municipality", "region")}
+
+
+@pytest.fixture
+def secretariat(make_user: Callable[..., Any], health_cluster: Any) -> Any:
+    return make_user("health_secretariat", username="sekretariat", health_cluster=health_cluster)
+
+
+@pytest.fixture
+def finance(make_user: Callable[..., Any]) -> Callable[[str], Any]:
+    def make(code: str) -> Any:
+        return make_user("finance_officer", organisation_code=code)
+
+    return make
+
+
+@pytest.fixture
+def guide_initiative(secretariat: Any, health_cluster: Any, members: dict[str, Any]) -> Any:
+    """The guide's example: København carries out a 3 mio. kr. initiative shared equally by three."""
+    from klynge.health import services
+
+    initiative = services.initiative_save(
+        actor=secretariat,
+        cluster=health_cluster,
+        title="Sundhedsfremme og forebyggelse",
+        function_code="4.62.88",
+        key_type="equal",
+        starts_on=D(2023, 1, 1),
+        ends_on=D(2023, 12, 31),
+        parties=[
+            services.Party(members["1084"], pays=True),
+            services.Party(members["101"], executes=True, pays=True),
+            services.Party(members["147"], pays=True),
+        ],
+    )
+    services.cost_set(
+        actor=secretariat, initiative=initiative, executor=members["101"], year=2023, amount="3000000.00"
+    )
+    return initiative
