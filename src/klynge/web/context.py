@@ -36,6 +36,7 @@ def _items(user: Any) -> list[NavItem]:
         if len(own) == 1:
             items.append(NavItem(_("Min klynge"), reverse("cluster_detail", args=[own[0]]), "my_cluster"))
             items.append(NavItem(_("Færdigmeld klyngen"), reverse("completion", args=[own[0]]), "completion"))
+            items.append(NavItem(_("Økonomi"), reverse("cluster_economy", args=[own[0]]), "economy"))
     if access.is_admin(user):
         items.append(NavItem(_("Regioner"), reverse("region_list"), "regions"))
     regions = list(access.regions(user, Action.VIEW)[:2])
@@ -43,6 +44,7 @@ def _items(user: Any) -> list[NavItem]:
         items.append(NavItem(_("Klynger"), reverse("cluster_list"), "clusters"))
     if len(regions) == 1:
         region = regions[0]
+        items.append(NavItem(_("Oversigt"), reverse("region_dashboard", args=[region.code]), "dashboard"))
         items.append(NavItem(_("Ændringer"), reverse("changes", args=[region.code]), "changes"))
         if access.can_in_region(user, Action.PAY, region) or access.can_in_region(
             user, Action.APPROVE, region

@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from klynge.web.views import clusters, completion, documents, home, imports, practices, region, runs
+from klynge.web.views import (
+    clusters,
+    completion,
+    documents,
+    economy,
+    home,
+    imports,
+    practices,
+    region,
+    runs,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -68,4 +78,10 @@ urlpatterns = [
     path("koersler/<int:pk>/pain001.xml", runs.run_pain001, name="run_pain001"),
     path("koersler/<int:pk>/betalinger.csv", runs.run_csv, name="run_csv"),
     path("krav/<int:claim_pk>/indbetaling/", runs.claim_repayment, name="claim_repayment"),
+    # Economy: statements and dashboard
+    path("klynger/<int:pk>/oekonomi/", economy.cluster_economy, name="cluster_economy"),
+    path("klynger/<int:pk>/oekonomi/excel/", economy.cluster_economy_xlsx, name="cluster_economy_xlsx"),
+    path("krav/<int:claim_pk>/brev.pdf", economy.claim_letter_view, name="claim_letter"),
+    path("regioner/<str:code>/oversigt/", economy.region_dashboard, name="region_dashboard"),
+    path("regioner/<str:code>/oversigt/excel/", economy.region_dashboard_xlsx, name="region_dashboard_xlsx"),
 ]

@@ -1,0 +1,275 @@
+"""What users get out: the cluster's "Økonomi" page, the claim letters, the region's dashboard, and
+both as Excel. Read-only: nothing here changes anything.
+
+The cluster's page is for everyone who may see the cluster (404 outside that scope); the dashboard
+for the region's officers and approvers and administrators (404 for anyone else).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from klynge.accounts import access
+from klynge.accounts.access import Action
+from klynge.accounts.models import Role
+from klynge.core import payouts as engine
+from klynge.payouts import runs, statements
+from klynge.payouts.explain import explain, kr, period_text, rule_name
+from klynge.payouts.letters import claim_letter_pdf
+from klynge.payouts.models import CarriedForward, PayoutRun, RepaymentClaim
+from klynge.payouts.notifications import claim_letter, claim_reason
+from klynge.registry.models import GpCluster
+from klynge.web import selectors
+from klynge.web.views.common import actor
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ZERO = Decimal("0.00")
+
+
+def today() -> dt.date:
+    """The day the pages are as of (a function, so tests can choose the day)."""
+    return timezone.localdate()
+
+
+@dataclass(frozen=True)
+class Explained:
+    """One line of a payout or claim in plain words, with its rule and amount."""
+
+    text: str
+    rule: str
+    amount: Decimal
+
+
+def _explained(lines: Iterable[Any]) -> list[Explained]:
+    """Each line's words (without a closing full stop: the page puts ": amount" after them)."""
+    return [Explained(explain(line).removesuffix("."), rule_name(line.rule), line.amount) for line in lines]
+
+
+def _arrival(first: dt.date, last: dt.date) -> str:
+    return _("forventes på kontoen %(period)s") % {"period": period_text(first, last)}
+
+
+def _xlsx(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- The cluster's page ----------------------------------------------------------------------------
+
+
+def _released_claims(cluster: GpCluster) -> list[dict[str, Any]]:
+    found = []
+    for claim in (
+        RepaymentClaim.objects.filter(cluster=cluster, run__status=PayoutRun.Status.RELEASED)
+        .select_related("run__region", "cluster")
+        .prefetch_related("lines", "repayments")
+        .order_by("-run__run_date", "practice", "pk")
+    ):
+        repayments = list(claim.repayments.all())
+        repaid = sum((r.amount for r in repayments), ZERO)
+        found.append(
+            {
+                "claim": claim,
+                "reason": claim_reason(claim),
+                "rule": rule_name(claim.rule),
+                "lines": _explained(claim.lines.all()),
+                "repayments": repayments,
+                "repaid": repaid,
+                "outstanding": claim.amount - repaid,
+            }
+        )
+    return found
+
+
+def _carried(cluster: GpCluster) -> CarriedForward | None:
+    """What the region's latest released run left to net against the cluster's next payouts."""
+    last = (
+        PayoutRun.objects.filter(region_id=cluster.region_id, status=PayoutRun.Status.RELEASED)
+        .order_by("-run_date", "-pk")
+        .first()
+    )
+    if last is None:
+        return None
+    return CarriedForward.objects.filter(run=last, cluster=cluster).select_related("run").first()
+
+
+def _next_run(cluster: GpCluster, day: dt.date) -> dict[str, Any]:
+    """What a run today would pay and claim for the cluster (runs.preview), explained."""
+    result = runs.preview(GpCluster.objects.filter(pk=cluster.pk), day)
+    payout = next(iter(result.payouts), None)
+    return {
+        "payout": payout,
+        "arrival": _arrival(*payout.expected_arrival) if payout else "",
+        "lines": _explained(payout.lines) if payout else [],
+        "claims": [
+            {
+                "claim": c,
+                "rule": rule_name(c.rule),
+                "lines": _explained(c.lines),
+            }
+            for c in result.claims
+        ],
+        "carried": sum((c.amount for c in result.carried_forward), ZERO),
+    }
+
+
+@login_required
+def cluster_economy(request: HttpRequest, pk: int) -> HttpResponse:
+    """The cluster's money: the statement per year, every released payout and claim explained,
+    amounts to be netted, and what the next run would pay."""
+    user = actor(request)
+    cluster = selectors.cluster(user, pk)
+    day = today()
+    payouts = [
+        {
+            "payout": p,
+            "arrival": _arrival(p.arrival_from, p.arrival_to),
+            "lines": _explained(p.lines.all()),
+        }
+        for p in statements.released_payouts(cluster)
+    ]
+    completed = cluster.status == GpCluster.Status.COMPLETED
+    open_run = runs.open_run(cluster.region)
+    return render(
+        request,
+        "web/economy.html",
+        {
+            "cluster": cluster,
+            "today": day,
+            "statement": statements.cluster_statement(cluster, day),
+            "payouts": payouts,
+            "claims": _released_claims(cluster),
+            "carried": _carried(cluster),
+            "next_run": _next_run(cluster, day) if completed else None,
+            "open_run": open_run,
+            "section": "economy" if Role.COORDINATOR in access.roles(user) else "clusters",
+        },
+    )
+
+
+@login_required
+def cluster_economy_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    cluster = selectors.cluster(actor(request), pk)
+    day = today()
+    data = statements.statement_xlsx(statements.cluster_statement(cluster, day))
+    return _xlsx(data, f"oekonomi-{cluster.external_id}-{day.isoformat()}.xlsx")
+
+
+@login_required
+def claim_letter_view(request: HttpRequest, claim_pk: int) -> HttpResponse:
+    """The letter of a released claim (PDF), for whoever may see the cluster."""
+    claim = get_object_or_404(
+        RepaymentClaim.objects.select_related("run__region", "cluster"),
+        pk=claim_pk,
+        cluster__in=access.gp_clusters(actor(request), Action.VIEW),
+        run__status=PayoutRun.Status.RELEASED,
+    )
+    response = HttpResponse(claim_letter_pdf(claim_letter(claim)), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="krav-{claim.pk}.pdf"'
+    return response
+
+
+# --- The region's dashboard ------------------------------------------------------------------------
+
+
+def _open_claims(region: Any, day: dt.date) -> list[dict[str, Any]]:
+    found = []
+    for claim in (
+        RepaymentClaim.objects.filter(run__region=region, run__status=PayoutRun.Status.RELEASED)
+        .select_related("cluster", "run")
+        .prefetch_related("repayments")
+        .order_by("due_on", "cluster__name", "pk")
+    ):
+        outstanding = claim.amount - sum((r.amount for r in claim.repayments.all()), ZERO)
+        if outstanding > 0:
+            found.append({"claim": claim, "outstanding": outstanding, "overdue": claim.due_on < day})
+    return found
+
+
+def chart_data(history: list[statements.RunTotal]) -> dict[str, Any]:
+    """The chart's figures for ``charts.js``: labels, and amounts as strings of kroner."""
+    return {
+        "labels": [date_format(t.run_date, "SHORT_DATE_FORMAT") for t in history],
+        "datasets": [
+            {"label": _("Udbetalt"), "data": [f"{t.paid:.2f}" for t in history]},
+            {"label": _("Krævet tilbage"), "data": [f"{t.claimed:.2f}" for t in history]},
+        ],
+        "currency": "DKK",
+        "locale": "da-DK",
+    }
+
+
+def chart_summary(history: list[statements.RunTotal]) -> str:
+    """What the chart shows, in one sentence (its text alternative)."""
+    if not history:
+        return ""
+    return _(
+        "Søjlediagram over frigivne udbetalinger pr. kørselsdato: %(count)s kørsler fra %(first)s "
+        "til %(last)s, i alt %(paid)s udbetalt og %(claimed)s krævet tilbage. "
+        "Tallene står i tabellen under diagrammet."
+    ) % {
+        "count": len(history),
+        "first": date_format(history[0].run_date, "DATE_FORMAT"),
+        "last": date_format(history[-1].run_date, "DATE_FORMAT"),
+        "paid": kr(sum((t.paid for t in history), ZERO)),
+        "claimed": kr(sum((t.claimed for t in history), ZERO)),
+    }
+
+
+def _next_run_totals(result: engine.RunResult) -> dict[str, Any]:
+    return {
+        "payouts": len(result.payouts),
+        "total": sum((p.amount for p in result.payouts), ZERO),
+        "claims": len(result.claims),
+        "claims_total": sum((c.amount for c in result.claims), ZERO),
+        "carried_total": sum((c.amount for c in result.carried_forward), ZERO),
+    }
+
+
+@login_required
+def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
+    """The region at a glance: the next run, open claims, clusters awaiting completion, the open run,
+    every cluster's totals and the payouts over time."""
+    region = selectors.region(actor(request), code)
+    day = today()
+    clusters = GpCluster.objects.filter(region=region)
+    history = statements.payouts_over_time(region)
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "region": region,
+            "today": day,
+            "next_run": _next_run_totals(runs.preview(clusters, day)),
+            "open_claims": _open_claims(region, day),
+            "awaiting": clusters.exclude(status=GpCluster.Status.COMPLETED).order_by("founded_on", "name"),
+            "open_run": runs.open_run(region),
+            "overview": statements.region_overview(region, day),
+            "history": history,
+            "history_total": sum((t.paid for t in history), ZERO),
+            "history_claimed": sum((t.claimed for t in history), ZERO),
+            "chart": chart_data(history),
+            "chart_summary": chart_summary(history),
+            "section": "dashboard",
+        },
+    )
+
+
+@login_required
+def region_dashboard_xlsx(request: HttpRequest, code: str) -> HttpResponse:
+    region = selectors.region(actor(request), code)
+    day = today()
+    data = statements.overview_xlsx(statements.region_overview(region, day))
+    return _xlsx(data, f"oversigt-{region.code}-{day.isoformat()}.xlsx")
