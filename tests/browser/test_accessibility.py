@@ -110,3 +110,35 @@ def test_the_regions_pages_have_no_serious_accessibility_problems(
     assert_accessible(page, "region settings")
     page.goto("/regioner/")
     assert_accessible(page, "regions")
+
+
+def test_the_economy_page_and_the_dashboard_have_no_serious_accessibility_problems(
+    page: Page,
+    log_in: Callable[[str], None],
+    example: Any,
+    region: Any,
+    officer: Any,
+    approver: Any,
+    make_user: Callable[..., Any],
+    with_password: Callable[[Any], Any],
+) -> None:
+    from klynge.payouts import runs
+    from klynge.registry.models import GpCluster
+
+    for expected in example["runs"][:5]:  # up to the claim of 2020-04-15
+        run = runs.run_prepare(actor=officer, region=region, run_date=dt.date.fromisoformat(expected["date"]))
+        runs.run_approve(actor=approver, run=run)
+        runs.run_release(actor=officer, run=run)
+    k1 = GpCluster.objects.get(external_id="K1")
+    make_user("coordinator", username="k1coordinator", gp_cluster=k1)
+    with_password(officer)
+    log_in("k1coordinator")
+    page.goto(f"/klynger/{k1.pk}/oekonomi/")
+    page.get_by_text("Sådan er beløbet regnet ud").first.click()
+    assert page.get_by_text("× 214/365 dage").count() == 1
+    assert_accessible(page, "cluster economy page")
+    log_in("officer")
+    page.goto(f"/regioner/{region.code}/oversigt/")
+    page.wait_for_function("() => window.Chart && Chart.getChart('payout-chart') !== undefined")
+    assert page.locator("#payout-history tbody tr").count() == 5
+    assert_accessible(page, "region dashboard")
