@@ -75,11 +75,9 @@ in ≈3 s, growing linearly.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
@@ -87,6 +85,7 @@ from typing import Any, NamedTuple
 
 from klynge.core.money import ORE, to_ore
 from klynge.core.scenario import Dated, Scenario
+from klynge.core.scenario import cyclic_gc_paused as _cyclic_gc_paused
 from klynge.core.schemes import SchemeTable
 
 STARTUP_FEE = "startup_fee"
@@ -97,23 +96,13 @@ ANNUAL_OVERPAYMENT = "annual_overpayment"
 DEFAULT_PROCESSING_DAYS = (14, 28)
 
 
+_CENT = Decimal("0.01")
+
+
 def _kroner(ore: int) -> Decimal:
-    """Whole øre as kroner with two decimals (exact, as :func:`klynge.core.money.from_ore`, but faster)."""
-    return Decimal(ore).scaleb(-2)
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector during a computation (restored after, also when nested or
-    concurrent). The engine makes millions of small tuples and no reference cycles; on large
-    scenarios the collector's repeated scans of the growing heap cost about as much as the work."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+    """Whole øre as kroner with two decimals (exact, as :func:`klynge.core.money.from_ore`, but faster:
+    the product of two exact decimals has the exponent -2 of the cent)."""
+    return Decimal(ore) * _CENT
 
 
 # --- Public values --------------------------------------------------------------------------------
@@ -315,7 +304,11 @@ class _PracticeFacts(NamedTuple):
     memberships: tuple[_M, ...]
     capacities: _Records
     patients: _Records
-    visible_days: tuple[int, ...]  # sorted days on which a fact of the practice becomes visible
+    # the sorted days on which a membership (its start or its end), a capacity, a patient count becomes
+    # visible: what is visible of each kind changes only on its days
+    member_days: tuple[int, ...]
+    capacity_days: tuple[int, ...]
+    patient_days: tuple[int, ...]
 
 
 # What a trigger may change (bits): the startup fees, the capacity years, the patient years; ALL
@@ -330,6 +323,12 @@ class _Visible(NamedTuple):
     capacity_count: list[int]
     patient_from: list[int]
     patient_count: list[int]
+    members_until: int  # the next day on which the members, the capacities, the patients may differ
+    capacities_until: int
+    patients_until: int
+
+
+NEVER = dt.date.max.toordinal() + 1
 
 
 def _records(values: Iterable[Dated]) -> _Records:
@@ -375,6 +374,7 @@ class _Facts:
             )
         self._years: dict[int, _Year | None] = {}
         by_practice: dict[str, list[_M]] = defaultdict(list)
+        fees: dict[dt.date, tuple[int | None, int, str]] = {}  # joined -> (fee in øre, anniversary, ISO)
         for fact in scenario.memberships:
             cluster = clusters.get(fact.cluster)
             if cluster is None:
@@ -388,8 +388,16 @@ class _Facts:
                 eligible_from = dt.date(fact.recorded.year + 1, 1, 1).toordinal()
             else:
                 eligible_from = completed
-            scheme = self.table.on(fact.joined)
-            fee = scheme.startup_fee_per_capacity if scheme is not None else None
+            joined_facts = fees.get(fact.joined)
+            if joined_facts is None:
+                scheme = self.table.on(fact.joined)
+                fee = scheme.startup_fee_per_capacity if scheme is not None else None
+                joined_facts = fees[fact.joined] = (
+                    to_ore(fee) if fee is not None else None,
+                    startup_fee_anniversary(fact.joined).toordinal(),
+                    fact.joined.isoformat(),
+                )
+            fee_ore, anniversary, joined_iso = joined_facts
             left_recorded = fact.left_recorded or fact.left
             by_practice[fact.practice].append(
                 _tuple(
@@ -404,13 +412,21 @@ class _Facts:
                         completed,
                         eligible_from,
                         late,
-                        to_ore(fee) if fee is not None else None,
-                        startup_fee_anniversary(fact.joined).toordinal(),
-                        fact.joined.isoformat(),
+                        fee_ore,
+                        anniversary,
+                        joined_iso,
                     ),
                 )
             )
         practices = {p.provider_number: p for p in scenario.practices}
+        years: dict[int, int] = {}
+
+        def year_of(ordinal: int) -> int:
+            year = years.get(ordinal)
+            if year is None:
+                year = years[ordinal] = dt.date.fromordinal(ordinal).year
+            return year
+
         self.practices: dict[str, _PracticeFacts] = {}
         self._by_day: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
         for number in sorted(set(practices) | set(by_practice)):
@@ -430,9 +446,9 @@ class _Facts:
             # the startup fees (A7 needs both).
             scoped: set[tuple[int, int, int]] = set()
             for start, recorded, _count in caps:
-                scoped.add((recorded, dt.date.fromordinal(start).year, STARTUP_SCOPE | CAPACITY_SCOPE))
+                scoped.add((recorded, year_of(start), STARTUP_SCOPE | CAPACITY_SCOPE))
             for start, recorded, _count in pats:
-                scoped.add((recorded, dt.date.fromordinal(start).year, PATIENTS_SCOPE))
+                scoped.add((recorded, year_of(start), PATIENTS_SCOPE))
             for m in ms:
                 for day in (m.recorded, m.left_recorded, m.eligible_from):
                     if day is not None:
@@ -442,12 +458,18 @@ class _Facts:
                         scoped.add((day, dt.MAXYEAR, STARTUP_SCOPE))
             for day, year, scope in scoped:
                 self._by_day[day].append((number, year, scope))
-            visible = {r for _f, r, _c in caps} | {r for _f, r, _c in pats}
-            for m in ms:
-                visible.add(m.recorded)
-                if m.left_recorded is not None:
-                    visible.add(m.left_recorded)
-            self.practices[number] = _PracticeFacts(number, ms, caps, pats, tuple(sorted(visible)))
+            member_days = {m.recorded for m in ms} | {
+                m.left_recorded for m in ms if m.left_recorded is not None
+            }
+            self.practices[number] = _PracticeFacts(
+                number,
+                ms,
+                caps,
+                pats,
+                tuple(sorted(member_days)),
+                tuple(sorted({r for _f, r, _c in caps})),
+                tuple(sorted({r for _f, r, _c in pats})),
+            )
         self._days = sorted(self._by_day)
 
     def triggered(self, after: int, upto: int) -> dict[str, tuple[int, int]]:
@@ -491,20 +513,45 @@ _Chunk = dict[SettledKey, tuple[int, tuple[_Spec, ...]]]
 STARTUP_CHUNK = 0  # chunk ids: 0 for the startup fees of a practice, else the calendar year
 
 
-def _visible(pf: _PracticeFacts, day: int) -> _Visible:
-    i = bisect_right(pf.visible_days, day)
-    valid_until = pf.visible_days[i] if i < len(pf.visible_days) else dt.date.max.toordinal() + 1
-    ms = [m for m in pf.memberships if m.recorded <= day]
-    members = []
-    for i, m in enumerate(ms):
-        end = m.left if m.left is not None and (m.left_recorded or m.left) <= day else None
-        if i + 1 < len(ms) and (end is None or ms[i + 1].joined < end):
-            end = ms[i + 1].joined  # a later membership is visible: this one has ended (A8)
-        moved = i > 0 and ms[i - 1].cluster != m.cluster
-        members.append((m, end, moved))
-    caps = _timeline(pf.capacities, day)
-    pats = _timeline(pf.patients, day)
-    return _Visible(valid_until, tuple(members), caps[0], caps[1], pats[0], pats[1])
+def _next_day(days: tuple[int, ...], day: int) -> int:
+    i = bisect_right(days, day)
+    return days[i] if i < len(days) else NEVER
+
+
+def _visible(pf: _PracticeFacts, day: int, old: _Visible | None = None) -> _Visible:
+    """What of the practice is visible on ``day``; the parts of ``old`` (visible on an earlier day)
+    that cannot have changed by ``day`` are reused."""
+    if old is not None and old.members_until > day:
+        members, members_until = old.members, old.members_until
+    else:
+        ms = [m for m in pf.memberships if m.recorded <= day]
+        found = []
+        for i, m in enumerate(ms):
+            end = m.left if m.left is not None and (m.left_recorded or m.left) <= day else None
+            if i + 1 < len(ms) and (end is None or ms[i + 1].joined < end):
+                end = ms[i + 1].joined  # a later membership is visible: this one has ended (A8)
+            moved = i > 0 and ms[i - 1].cluster != m.cluster
+            found.append((m, end, moved))
+        members, members_until = tuple(found), _next_day(pf.member_days, day)
+    if old is not None and old.capacities_until > day:
+        caps, caps_until = (old.capacity_from, old.capacity_count), old.capacities_until
+    else:
+        caps, caps_until = _timeline(pf.capacities, day), _next_day(pf.capacity_days, day)
+    if old is not None and old.patients_until > day:
+        pats, pats_until = (old.patient_from, old.patient_count), old.patients_until
+    else:
+        pats, pats_until = _timeline(pf.patients, day), _next_day(pf.patient_days, day)
+    return _Visible(
+        min(members_until, caps_until, pats_until),
+        members,
+        caps[0],
+        caps[1],
+        pats[0],
+        pats[1],
+        members_until,
+        caps_until,
+        pats_until,
+    )
 
 
 def _eligible(m: _M, day: int) -> bool:
@@ -754,9 +801,15 @@ class _Book:
         else:
             del chunks[chunk_id]
 
+    def _visible(self, pf: _PracticeFacts, day: int) -> _Visible:
+        vis = self.visible.get(pf.number)
+        if vis is None or vis.valid_until <= day:
+            vis = self.visible[pf.number] = _visible(pf, day, vis)
+        return vis
+
     def _recompute(self, pf: _PracticeFacts, day: int) -> None:
         """Recompute every chunk of the practice (startup fees and each year up to ``day``'s)."""
-        vis = self.visible[pf.number] = _visible(pf, day)
+        vis = self._visible(pf, day)
         wanted = {STARTUP_CHUNK: _startup_chunk(pf, vis, day)}
         for year in _chunk_years(vis, day):
             wanted[year] = _year_chunk(self.facts, pf, vis, day, year)
@@ -770,9 +823,7 @@ class _Book:
         """Recompute some years (and, with STARTUP_SCOPE, the startup fees) of a practice."""
         if not years and not scope & STARTUP_SCOPE:
             return
-        vis = self.visible.get(pf.number)
-        if vis is None or vis.valid_until <= day:
-            vis = self.visible[pf.number] = _visible(pf, day)
+        vis = self._visible(pf, day)
         if not vis.members:
             return
         if scope & STARTUP_SCOPE:
@@ -956,6 +1007,7 @@ def simulate(scenario: Scenario) -> list[RunResult]:
             book.update(day, previous)
             results.append(book.settle(run_date)[0])
             previous = day
+        del book  # freed now by reference counting, rather than scanned by the collector once resumed
     return results
 
 

@@ -13,9 +13,12 @@ Defaults of the format: a dated value's ``recorded`` is its ``from``; a membersh
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import itertools
 import re
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -31,13 +34,29 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 AMOUNT = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")
 MAX_TEXT = 200
 CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
+MAX_CACHED_DATES = 100_000  # distinct date strings remembered by one reader (a few thousand in practice)
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector during a computation (restored after, also when nested or
+    concurrent). Reading a scenario and computing its runs make millions of small objects and no
+    reference cycles; on large scenarios the collector's repeated scans of the growing heap cost about
+    as much as the work."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class ScenarioError(ProblemsError):
     """A scenario file with problems; ``.problems`` lists them all."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Dated:
     """A value that holds from ``valid_from`` until the next one; known from ``recorded``."""
 
@@ -76,7 +95,7 @@ class Cluster:
     completed_on: dt.date | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Practice:
     provider_number: str
     name: str
@@ -84,7 +103,7 @@ class Practice:
     group1_patients: tuple[Dated, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Membership:
     practice: str
     cluster: str
@@ -127,6 +146,21 @@ def cvr_is_valid(cvr: str) -> bool:
 class _Reader:
     def __init__(self) -> None:
         self.c = Collector()
+        self._dates: dict[str, dt.date] = {}  # "2019-06-01" -> the (immutable, shared) date
+
+    def quick_day(self, value: Any) -> dt.date | None:
+        """A date written YYYY-MM-DD, or ``None`` (no problem is reported: :meth:`day` does that)."""
+        if type(value) is not str:
+            return None
+        day = self._dates.get(value)
+        if day is None and ISO_DATE.fullmatch(value):
+            try:
+                day = dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
+            except ValueError:
+                return None
+            if len(self._dates) < MAX_CACHED_DATES:
+                self._dates[value] = day
+        return day
 
     def add(self, path: str, code: str, da: str, en: str) -> None:
         self.c.add(path, code, da, en)
@@ -202,15 +236,13 @@ class _Reader:
                     f"'{key}' is missing; write a date as YYYY-MM-DD.",
                 )
             return None
-        return self.day(value, f"{path}.{key}")
+        return self.quick_day(value) or self.day(value, f"{path}.{key}")
 
     def day(self, value: Any, path: str) -> dt.date | None:
         """A date written YYYY-MM-DD (only that: 3.11's ``fromisoformat`` also takes ``2019-W01-1``)."""
-        if isinstance(value, str) and ISO_DATE.fullmatch(value):
-            try:
-                return dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
-            except ValueError:
-                pass
+        day = self.quick_day(value)
+        if day is not None:
+            return day
         shown = _show(value)
         self.add(
             path,
@@ -296,7 +328,23 @@ class _Reader:
             return ()
         values = []
         seen: set[tuple[dt.date, dt.date]] = set()
+        quick_day = self.quick_day
         for i, item in enumerate(raw):
+            if type(item) is dict:  # the common, well-formed case first, without building paths
+                start = quick_day(item.get("from"))
+                count = item.get("count")
+                raw_recorded = item.get("recorded")
+                recorded = start if raw_recorded is None else quick_day(raw_recorded)
+                if (
+                    start is not None
+                    and recorded is not None
+                    and type(count) is int
+                    and minimum <= count <= maximum
+                    and (start, recorded) not in seen
+                ):
+                    seen.add((start, recorded))
+                    values.append(Dated(start, count, recorded))
+                    continue
             ipath = f"{path}.{key}[{i}]"
             obj = self.obj(item, ipath)
             if obj is None:
@@ -320,6 +368,11 @@ class _Reader:
 
 def parse_scenario(data: Any) -> Scenario:
     """Read a ``klynge-scenario/1`` document; raise :class:`ScenarioError` listing every problem."""
+    with cyclic_gc_paused():
+        return _parse(data)
+
+
+def _parse(data: Any) -> Scenario:
     r = _Reader()
     root = r.obj(data, "$")
     if root is None:
