@@ -132,6 +132,12 @@ def example_input() -> Any:
 
 
 @pytest.fixture
+def example_expected() -> Any:
+    """The worked example's expected result (examples/gp-cluster-basic.expected.json)."""
+    return load_example("gp-cluster-basic.expected.json")
+
+
+@pytest.fixture
 def example(admin_user: Any, region: Any, example_input: Any) -> Any:
     """The example's clusters K1 and K2 imported into region 1081 (which is given a bank account);
     returns the example's expected result."""

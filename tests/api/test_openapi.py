@@ -26,6 +26,7 @@ EXPECTED = {
     "/api/auth/me": {"get"},
     "/api/auth/tokens": {"get", "post"},
     "/api/auth/tokens/{token_id}": {"delete"},
+    "/api/simulate": {"post"},
 }
 
 

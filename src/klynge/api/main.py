@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as SchemaError
 
-from klynge.api import auth, clusters, documents, errors, memberships, practices
+from klynge.api import auth, clusters, documents, errors, memberships, practices, simulate
 from klynge.api.security import AUTH
 
 DESCRIPTION = """
@@ -48,3 +48,4 @@ api.add_router("", clusters.router)
 api.add_router("", practices.router)
 api.add_router("", memberships.router)
 api.add_router("", documents.router)
+api.add_router("", simulate.router)
