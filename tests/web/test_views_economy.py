@@ -315,3 +315,14 @@ def test_the_navigation_leads_to_the_dashboard_and_the_economy_page(
     assert f'<a href="{reverse("region_dashboard", args=[region.code])}" class="nav-link"' in html
     html = login(k1_coordinator).get(reverse("cluster_detail", args=[k1.pk])).content.decode()
     assert f'<a href="{reverse("cluster_economy", args=[k1.pk])}" class="nav-link"' in html
+
+
+def test_a_cluster_not_yet_completed_has_an_empty_statement_and_no_next_run(
+    login: Callable[[Any], Client], cluster: Any, coordinator: Any, member: Any
+) -> None:
+    response = login(coordinator).get(reverse("cluster_economy", args=[cluster.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Klyngen har endnu ikke ret til midler" in html
+    assert "Næste kørsel vil udbetale" not in html
+    assert "Der er ikke udbetalt noget til klyngen endnu." in html
