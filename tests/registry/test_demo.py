@@ -210,7 +210,12 @@ def test_the_demo_has_a_health_cluster_with_funds_initiatives_and_a_confirmed_ca
     assert [m.code for m in cluster.members.all()] == ["1081", "851", "840", "849", "820", "846"]
     assert RoleAssignment.objects.get(user__username="sekretariat-aalborg").health_cluster == cluster
     for year in (2023, 2024, 2025):
-        assert sum(CommonFund.objects.filter(member__cluster=cluster, year=year).values_list("amount", flat=True)) > 0
+        assert (
+            sum(
+                CommonFund.objects.filter(member__cluster=cluster, year=year).values_list("amount", flat=True)
+            )
+            > 0
+        )
     carried = CarryOver.objects.get()
     assert carried.confirmed_by.username == "okonomi-aalborg" and carried.member.code == "851"
     assert selectors.member_year(carried.member, 2023).remaining >= carried.amount

@@ -158,7 +158,9 @@ def test_budget_lines_by_hourly_rate_and_by_salary_are_rounded_per_line(
         hours="120,5",
         hourly_rate="452,33",
     )
-    assert by_rate.amount == (M("120.5") * M("452.33")).quantize(M("0.01"), rounding=ROUND_HALF_UP)  # 54.505,765
+    assert by_rate.amount == (M("120.5") * M("452.33")).quantize(
+        M("0.01"), rounding=ROUND_HALF_UP
+    )  # 54.505,765
     by_salary = services.budget_line_add(
         actor=secretariat,
         initiative=guide_initiative,
