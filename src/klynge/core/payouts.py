@@ -274,6 +274,7 @@ class _Year(NamedTuple):
     days: int
     count_day: int  # patients basis: the count date (ordinal), else 0
     payment_day: int  # patients basis: the payment date (ordinal), else 0
+    period: str  # the year as the period of its keys ("2019"), one shared string
 
 
 class _Spec(NamedTuple):
@@ -429,7 +430,9 @@ class _Facts:
 
         self.practices: dict[str, _PracticeFacts] = {}
         self._by_day: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
-        for number in sorted(set(practices) | set(by_practice)):
+        # In the order of the file (the objects lie in memory in that order; results do not depend on
+        # it), then practices known only from memberships.
+        for number in [*practices, *sorted(set(by_practice) - set(practices))]:
             ms = tuple(
                 sorted(
                     by_practice.get(number, ()),
@@ -471,6 +474,7 @@ class _Facts:
                 tuple(sorted({r for _f, r, _c in pats})),
             )
         self._days = sorted(self._by_day)
+        self.order = {number: i for i, number in enumerate(self.practices)}
 
     def triggered(self, after: int, upto: int) -> dict[str, tuple[int, int]]:
         """Practices with a trigger day in ``(after, upto]``, each with the first year that may have
@@ -502,7 +506,7 @@ class _Facts:
                     self._years[year] = None
                     return None
                 self._years[year] = _Year(
-                    year, scheme.basis, to_ore(rate), first, last, last - first + 1, count, payment
+                    year, scheme.basis, to_ore(rate), first, last, last - first + 1, count, payment, str(year)
                 )
         return self._years[year]
 
@@ -604,7 +608,7 @@ def _capacity_chunk(pf: _PracticeFacts, vis: _Visible, day: int, year: _Year) ->
     """A6, capacity basis: day-prorated lines per membership × constant-capacity stretch of the year."""
     chunk: _Chunk = {}
     froms, counts = vis.capacity_from, vis.capacity_count
-    period = str(year.year)
+    period = year.period
     for m, end, moved in vis.members:
         if not _eligible(m, day):
             continue
@@ -680,7 +684,7 @@ def _patients_chunk(pf: _PracticeFacts, vis: _Visible, day: int, year: _Year) ->
                 _annual_rule(m, moved, count_day),
             ),
         )
-        key = _tuple(SettledKey, (m.cluster, pf.number, ANNUAL, str(year.year)))
+        key = _tuple(SettledKey, (m.cluster, pf.number, ANNUAL, year.period))
         _add(chunk, key, amount, (spec,))
     return chunk
 
@@ -796,10 +800,10 @@ class _Book:
                     all_specs[key] = specs
                 else:
                     all_specs.pop(key, None)
-        if chunk:
-            chunks[chunk_id] = tuple(chunk)
-        else:
+        if not chunk:
             del chunks[chunk_id]
+        elif len(old) != len(chunk) or any(key not in chunk for key in old):
+            chunks[chunk_id] = tuple(chunk)
 
     def _visible(self, pf: _PracticeFacts, day: int) -> _Visible:
         vis = self.visible.get(pf.number)
@@ -853,13 +857,19 @@ class _Book:
             elif year > last_year:
                 global_years.add(year)
         triggered = self.facts.triggered(previous, day)
-        for number, (from_year, scope) in sorted(triggered.items()):
+        in_scope: dict[tuple[int, int], list[int]] = {}  # (from year, scope) -> the years to recompute
+        for number in sorted(triggered, key=self.facts.order.__getitem__):
+            from_year, scope = triggered[number]
             pf = practices[number]
             if scope & ALL_SCOPE:
                 self._recompute(pf, day)
                 continue
-            years = global_years | self._years_in_scope(from_year, this_year, scope, day)
-            self._recompute_years(pf, day, sorted(years), scope=scope)
+            years = in_scope.get((from_year, scope))
+            if years is None:
+                years = in_scope[from_year, scope] = sorted(
+                    global_years | self._years_in_scope(from_year, this_year, scope, day)
+                )
+            self._recompute_years(pf, day, years, scope=scope)
         if global_years:
             ordered = sorted(global_years)
             for number, pf in practices.items():
@@ -892,24 +902,26 @@ class _Book:
             claims.extend(cluster_claims)
             if carry is not None:
                 carried.append(carry)
-            for key in settled_keys:
-                delta = self.payable.get(key, 0) - self.settled.get(key, 0)
+            payable, settled, open_keys, specs = self.payable, self.settled, self.open[cluster], self.specs
+            for key, delta in settled_keys:
                 changes.append((key, delta))
-                if key in self.payable:
-                    self.settled[key] = self.payable[key]
+                amount = payable.get(key)
+                if amount is not None:
+                    settled[key] = amount
                 else:
-                    self.settled.pop(key, None)
-                self.open[cluster].discard(key)
+                    settled.pop(key, None)
+                open_keys.discard(key)
                 if not self.keep_specs:
-                    self.specs.pop(key, None)
+                    specs.pop(key, None)
         return RunResult(run_date, tuple(payouts), tuple(claims), tuple(carried)), changes
 
     def _settle_cluster(
         self, cluster: str, run_date: dt.date
-    ) -> tuple[Payout | None, list[Claim], CarriedForward | None, list[SettledKey]]:
+    ) -> tuple[Payout | None, list[Claim], CarriedForward | None, list[tuple[SettledKey, int]]]:
         regulation, (fastest, slowest) = self.facts.policy.get(cluster, ("net", DEFAULT_PROCESSING_DAYS))
+        payable_get, settled_get = self.payable.get, self.settled.get
         differences = [
-            (key, self.payable.get(key, 0) - self.settled.get(key, 0))
+            (key, payable_get(key, 0) - settled_get(key, 0))
             for key in sorted(self.open[cluster], key=_line_order)
         ]
         to_claim: dict[tuple[str, str], list[tuple[SettledKey, int]]] = defaultdict(list)
@@ -923,7 +935,7 @@ class _Book:
                 to_claim[key.practice, ANNUAL_OVERPAYMENT].append((key, diff))
             else:
                 pool.append((key, diff))
-        settled_keys: list[SettledKey] = []
+        settled_keys: list[tuple[SettledKey, int]] = []
         claims = []
         for (practice, reason), items in sorted(to_claim.items()):
             rule = "A7" if reason == STARTUP_FEE_REPAYMENT else "A9"
@@ -937,7 +949,7 @@ class _Book:
                     tuple(self._claim_line(key, -diff, rule) for key, diff in items),
                 )
             )
-            settled_keys.extend(key for key, _diff in items)
+            settled_keys.extend(items)
         total = sum(diff for _key, diff in pool)
         payout = carry = None
         if total > 0:
@@ -952,7 +964,7 @@ class _Book:
                     lines.append(_adjustment(key, -already))
             arrival = (run_date + dt.timedelta(days=fastest), run_date + dt.timedelta(days=slowest))
             payout = Payout(cluster, _kroner(total), arrival, tuple(lines))
-            settled_keys.extend(key for key, _diff in pool)
+            settled_keys.extend(pool)
         elif total < 0:
             carry = CarriedForward(cluster, _kroner(-total))
         return payout, claims, carry, settled_keys
