@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import resource
@@ -82,7 +83,7 @@ def measure_persist(path: Path, run_date: str, *, do_import: bool = True) -> dic
         actor = User.objects.create_superuser("bench", "bench@example.invalid", None)
     if do_import:
         start = time.perf_counter()
-        call_command("import", str(path), stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("import", str(path), stdout=io.StringIO(), stderr=io.StringIO())
         report["import_s"] = round(time.perf_counter() - start, 3)
     day = dt.date.fromisoformat(run_date)
     regions = []
