@@ -471,7 +471,7 @@ def documents_in_tmp(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_round_trip_of_the_demo_through_an_empty_database(documents_in_tmp: None, make_user: Any) -> None:
-    demo.build()
+    demo.build(with_runs=False)  # posted payout runs would make the demo impossible to remove
     admin = RoleAssignment.objects.get(role=Role.ADMIN).user
     first = scenario_io.export_scenario(actor=admin)
     assert len(first["clusters"]) == 7 and len(first["memberships"]) > 30
