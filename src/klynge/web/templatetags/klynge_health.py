@@ -1,0 +1,33 @@
+"""Template helpers for the health-cluster pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+register = template.Library()
+
+
+@register.simple_tag
+def optional_url(name: str, *args: Any) -> str:
+    """The address of the page ``name``, or "" when no such page exists (yet): pages built elsewhere
+    (the reports) are linked only once they are there."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+@register.filter
+def number(value: Any) -> str:
+    """A quantity in Danish format without currency, whole numbers without decimals: 37,5 timer → "37,50",
+    800 → "800"."""
+    from decimal import Decimal
+
+    from klynge.core.money import format_dkk
+
+    if value is None or value == "":
+        return ""
+    return format_dkk(Decimal(str(value))).removesuffix(",00")

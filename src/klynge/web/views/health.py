@@ -1,0 +1,474 @@
+"""Health-cluster pages for the secretariat, the SSU readers and the finance officers (issue #4): the
+list of health clusters, a cluster's page (master data, members and population, common funds, the
+member × year overview), the CSV import of actual costs, and the finance officer's "Økonomi" page
+with carry-over confirmation.
+
+A cluster outside the user's scope answers 404; a change by someone who may only read answers 403.
+Every change is one service call in :mod:`klynge.health.services`; its refusal is shown on the form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from klynge.accounts import access
+from klynge.accounts.access import Action
+from klynge.core.money import format_dkk
+from klynge.health import imports, selectors, services
+from klynge.health.models import (
+    ActualCost,
+    BudgetLine,
+    CarryOver,
+    CommonFund,
+    HealthCluster,
+    HealthMember,
+    Initiative,
+    Population,
+)
+from klynge.web.health_forms import (
+    CarryOverForm,
+    CostImportForm,
+    DistributeForm,
+    FundsForm,
+    HealthClusterEditForm,
+    PopulationForm,
+)
+from klynge.web.views.common import actor
+
+ZERO = Decimal("0.00")
+
+
+def health_cluster(request: HttpRequest, pk: int) -> HealthCluster:
+    """A health cluster the user may see (404 otherwise)."""
+    return get_object_or_404(
+        access.health_clusters(actor(request), Action.VIEW).select_related("region"), pk=pk
+    )
+
+
+def may_edit(user: Any, cluster: HealthCluster) -> bool:
+    return access.health_clusters(user, Action.EDIT).filter(pk=cluster.pk).exists()
+
+
+def members_of(cluster: HealthCluster) -> list[HealthMember]:
+    return list(cluster.members.select_related("municipality", "region"))
+
+
+def years_of(cluster: HealthCluster) -> list[int]:
+    """The years the cluster has any figures for (population, funds, budget, costs, carry-over, an
+    initiative's period), and this year."""
+    years = {timezone.localdate().year}
+    years.update(Population.objects.filter(member__cluster=cluster).values_list("year", flat=True))
+    years.update(CommonFund.objects.filter(member__cluster=cluster).values_list("year", flat=True))
+    years.update(BudgetLine.objects.filter(initiative__cluster=cluster).values_list("year", flat=True))
+    years.update(ActualCost.objects.filter(initiative__cluster=cluster).values_list("year", flat=True))
+    for from_year in CarryOver.objects.filter(member__cluster=cluster).values_list("from_year", flat=True):
+        years.update((from_year, from_year + 1))
+    for starts, ends in cluster.initiatives.values_list("starts_on", "ends_on"):
+        years.update(range(starts.year, ends.year + 1))
+    return sorted(years)
+
+
+@dataclass(frozen=True)
+class YearOverview:
+    """The member × year overview of one year, with its totals."""
+
+    year: int
+    rows: list[selectors.MemberYear]
+
+    @property
+    def anchor(self) -> str:
+        return f"overblik-{self.year}"
+
+    def _sum(self, name: str) -> Decimal:
+        return sum((getattr(r, name) for r in self.rows), ZERO)
+
+    @property
+    def totals(self) -> dict[str, Decimal]:
+        names = ("funds", "carried_in", "budgeted", "spent", "remaining", "carried_out")
+        return {name: self._sum(name) for name in names}
+
+    @property
+    def overspent(self) -> list[selectors.MemberYear]:
+        return [r for r in self.rows if r.overspent]
+
+
+def overview(cluster: HealthCluster, years: Iterable[int]) -> list[YearOverview]:
+    return [YearOverview(year, selectors.cluster_year(cluster, year)) for year in years]
+
+
+def report_links(cluster: HealthCluster) -> list[tuple[str, str]]:
+    """Links to the report pages (built separately) that exist: (label, address)."""
+    from klynge.web.templatetags.klynge_health import optional_url
+
+    candidates = [
+        (_("Pengestrømme (tabel)"), "health_money_flow"),
+        (_("Konteringer (CSV)"), "health_postings_csv"),
+        (_("Rapporter til SSU"), "health_reports"),
+    ]
+    return [(label, url) for label, name in candidates if (url := optional_url(name, cluster.pk))]
+
+
+# --- The list and a cluster's page ---------------------------------------------------------------------
+
+
+@login_required
+def cluster_list(request: HttpRequest) -> HttpResponse:
+    user = actor(request)
+    clusters = (
+        access.health_clusters(user, Action.VIEW)
+        .select_related("region")
+        .annotate(
+            member_count=Count("members", distinct=True),
+            initiative_count=Count("initiatives", distinct=True),
+        )
+        .order_by("name")
+    )
+    section = "health" if access.health_clusters(user, Action.EDIT).exists() else "health_clusters"
+    return render(request, "web/health/cluster_list.html", {"clusters": clusters, "section": section})
+
+
+def _cluster_page(
+    request: HttpRequest, cluster: HealthCluster, failed: Any = None, *, status: int = 200
+) -> HttpResponse:
+    """The cluster's page; ``failed`` is the bound form that was refused (shown with its errors)."""
+    user = actor(request)
+    members = members_of(cluster)
+    years = years_of(cluster)
+    editable = may_edit(user, cluster)
+    population = {(p.member_id, p.year): p.count for p in Population.objects.filter(member__in=members)}
+    funds = {(f.member_id, f.year): f for f in CommonFund.objects.filter(member__in=members)}
+    this_year = timezone.localdate().year
+    context: dict[str, Any] = {
+        "cluster": cluster,
+        "members": members,
+        "years": years,
+        "population_rows": [(m, [population.get((m.pk, y)) for y in years]) for m in members],
+        "funds_rows": [(m, [funds.get((m.pk, y)) for y in years]) for m in members],
+        "funds_totals": [
+            sum((f.amount for (_m, y), f in funds.items() if y == year), ZERO) for year in years
+        ],
+        "overview": overview(cluster, years),
+        "carry_overs": CarryOver.objects.filter(member__in=members).select_related(
+            "member__municipality", "member__region", "confirmed_by"
+        ),
+        "initiatives": cluster.initiatives.order_by("starts_on", "title"),
+        "report_links": report_links(cluster),
+        "may_edit": editable,
+        "failed": failed,
+        "section": "health" if editable else "health_clusters",
+    }
+    if editable:
+        forms: dict[str, Any] = {
+            "edit_form": HealthClusterEditForm(
+                prefix="stamdata",
+                initial={
+                    "name": cluster.name,
+                    "co_chair_region": cluster.co_chair_region,
+                    "co_chair_municipality": cluster.co_chair_municipality,
+                },
+            ),
+            "population_form": PopulationForm(
+                prefix="befolkning", members=members, initial={"year": this_year}
+            ),
+            "funds_form": FundsForm(prefix="midler", members=members, initial={"year": this_year}),
+            "distribute_form": DistributeForm(
+                prefix="pulje", members=members, initial={"year": this_year, "key_type": "population"}
+            ),
+        }
+        for name, form in forms.items():
+            context[name] = failed if failed is not None and failed.prefix == form.prefix else form
+    return render(request, "web/health/cluster_detail.html", context, status=status)
+
+
+@login_required
+def cluster_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _cluster_page(request, health_cluster(request, pk))
+
+
+def _editable(request: HttpRequest, pk: int) -> HealthCluster:
+    """A cluster the user may see (404) and change (403)."""
+    cluster = health_cluster(request, pk)
+    access.require_health(actor(request), Action.EDIT, cluster)
+    return cluster
+
+
+def _done(request: HttpRequest, cluster: HealthCluster, text: str, anchor: str) -> HttpResponse:
+    messages.success(request, text)
+    return redirect(f"{cluster_url(cluster)}#{anchor}")
+
+
+def cluster_url(cluster: HealthCluster) -> str:
+    from django.urls import reverse
+
+    return reverse("health_cluster_detail", args=[cluster.pk])
+
+
+@login_required
+@require_POST
+def cluster_update(request: HttpRequest, pk: int) -> HttpResponse:
+    cluster = _editable(request, pk)
+    form = HealthClusterEditForm(request.POST, prefix="stamdata")
+    if form.is_valid():
+        updated = form.call(
+            services.cluster_update, actor=actor(request), cluster=cluster, **form.cleaned_data
+        )
+        if updated is not None:
+            return _done(request, updated, _("Stamdata er gemt."), "stamdata")
+    return _cluster_page(request, cluster, form)
+
+
+@login_required
+@require_POST
+def population_set(request: HttpRequest, pk: int) -> HttpResponse:
+    cluster = _editable(request, pk)
+    form = PopulationForm(request.POST, prefix="befolkning", members=members_of(cluster))
+    if form.is_valid():
+        data = form.cleaned_data
+        saved = form.call(
+            services.population_set,
+            actor=actor(request),
+            member=form.member_obj,
+            year=data["year"],
+            count=data["count"],
+        )
+        if saved is not None:
+            return _done(
+                request,
+                cluster,
+                _("Indbyggertal for %(member)s %(year)s er gemt.")
+                % {"member": saved.member.name, "year": saved.year},
+                "medlemmer",
+            )
+    return _cluster_page(request, cluster, form)
+
+
+@login_required
+@require_POST
+def funds_set(request: HttpRequest, pk: int) -> HttpResponse:
+    cluster = _editable(request, pk)
+    form = FundsForm(request.POST, prefix="midler", members=members_of(cluster))
+    if form.is_valid():
+        data = form.cleaned_data
+        saved = form.call(
+            services.funds_set,
+            actor=actor(request),
+            member=form.member_obj,
+            year=data["year"],
+            amount=data["amount"],
+            note=data["note"],
+        )
+        if saved is not None:
+            return _done(
+                request,
+                cluster,
+                _("Fælles midler for %(member)s %(year)s er sat til %(amount)s kr.")
+                % {"member": saved.member.name, "year": saved.year, "amount": format_dkk(saved.amount)},
+                "midler",
+            )
+    return _cluster_page(request, cluster, form)
+
+
+@login_required
+@require_POST
+def funds_distribute(request: HttpRequest, pk: int) -> HttpResponse:
+    cluster = _editable(request, pk)
+    form = DistributeForm(request.POST, prefix="pulje", members=members_of(cluster))
+    if form.is_valid():
+        data = form.cleaned_data
+        saved = form.call(
+            services.funds_distribute,
+            actor=actor(request),
+            cluster=cluster,
+            year=data["year"],
+            pot=data["pot"],
+            key_type=data["key_type"],
+            percents=form.percents(),
+        )
+        if saved is not None:
+            return _done(
+                request,
+                cluster,
+                _("Puljen for %(year)s er fordelt mellem %(count)s medlemmer.")
+                % {"year": data["year"], "count": len(saved)},
+                "midler",
+            )
+    return _cluster_page(request, cluster, form)
+
+
+# --- CSV import of actual costs ------------------------------------------------------------------------
+
+
+@login_required
+def cost_import(request: HttpRequest, pk: int) -> HttpResponse:
+    cluster = _editable(request, pk)
+    form = CostImportForm(request.POST or None, request.FILES or None)
+    report: imports.CostImportReport | None = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > imports.MAX_BYTES:
+            report = imports.CostImportReport(dry_run=form.cleaned_data["dry_run"])
+            report.problems.append(
+                imports.Problem(
+                    None,
+                    "",
+                    _("Filen er for stor (%(size)s MB); den må højst fylde 5 MB. Del den op i flere filer.")
+                    % {"size": f"{upload.size / 1024 / 1024:.1f}".replace(".", ",")},
+                )
+            )
+        else:
+            report = imports.costs_import(
+                actor=actor(request), cluster=cluster, raw=upload.read(), dry_run=form.cleaned_data["dry_run"]
+            )
+        if report.saved:
+            messages.success(
+                request,
+                _("%(count)s udgifter er importeret (i alt %(total)s kr.).")
+                % {"count": len(report.rows), "total": format_dkk(report.total)},
+            )
+    return render(
+        request,
+        "web/health/cost_import.html",
+        {"cluster": cluster, "form": form, "report": report, "section": "health"},
+    )
+
+
+# --- The finance officer's page ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FinanceMember:
+    member: HealthMember
+    rows: list[selectors.MemberYear]
+    carry_overs: list[CarryOver]
+    form: CarryOverForm
+
+    @property
+    def anchor(self) -> str:
+        return f"medlem-{self.member.pk}"
+
+    @property
+    def overspent(self) -> list[tuple[int, list[selectors.MemberYear]]]:
+        return [(row.year, [row]) for row in self.rows if row.overspent]
+
+
+def _finance_members(user: Any) -> list[HealthMember]:
+    codes = access.organisations(user)
+    if codes is not None and not codes:
+        raise PermissionDenied(_("Siden er for kommunernes og regionernes økonomimedarbejdere."))
+    members = HealthMember.objects.filter(cluster__in=access.health_clusters(user, Action.VIEW))
+    if codes is not None:
+        members = members.filter(Q(municipality__code__in=codes) | Q(region__code__in=codes))
+    return list(
+        members.select_related("cluster", "municipality", "region").order_by("cluster__name", "position")
+    )
+
+
+def _require_own(user: Any, member: HealthMember) -> None:
+    codes = access.organisations(user)
+    if codes is not None and member.code not in codes:
+        raise PermissionDenied(
+            _("Kun %(member)s' økonomimedarbejder kan bekræfte videreførsel af dens midler.")
+            % {"member": member.name}
+        )
+
+
+def _finance_page(
+    request: HttpRequest, failed: CarryOverForm | None = None, failed_pk: int = 0
+) -> HttpResponse:
+    user = actor(request)
+    members = _finance_members(user)
+    years: dict[int, list[int]] = {}
+    by_cluster_year: dict[tuple[int, int], list[selectors.MemberYear]] = {}
+    entries = []
+    carry = {m.pk: list(CarryOver.objects.filter(member=m).select_related("confirmed_by")) for m in members}
+    last_year = timezone.localdate().year - 1
+    for member in members:
+        cluster = member.cluster
+        if cluster.pk not in years:
+            years[cluster.pk] = years_of(cluster)
+        rows: list[selectors.MemberYear] = []
+        for year in years[cluster.pk]:
+            key = (cluster.pk, year)
+            if key not in by_cluster_year:
+                by_cluster_year[key] = selectors.cluster_year(cluster, year)
+            rows.extend(r for r in by_cluster_year[key] if r.member.pk == member.pk)
+        form = (
+            failed
+            if failed is not None and failed_pk == member.pk
+            else CarryOverForm(prefix=f"co-{member.pk}", initial={"from_year": last_year})
+        )
+        entries.append(FinanceMember(member, rows, carry[member.pk], form))
+    return render(
+        request,
+        "web/health/finance.html",
+        {"entries": entries, "failed": failed, "section": "health_finance"},
+    )
+
+
+@login_required
+def finance(request: HttpRequest) -> HttpResponse:
+    return _finance_page(request)
+
+
+@login_required
+@require_POST
+def carry_over_confirm(request: HttpRequest, member_pk: int) -> HttpResponse:
+    user = actor(request)
+    member = get_object_or_404(
+        HealthMember.objects.select_related("cluster", "municipality", "region"),
+        pk=member_pk,
+        cluster__in=access.health_clusters(user, Action.VIEW),
+    )
+    _require_own(user, member)
+    form = CarryOverForm(request.POST, prefix=f"co-{member.pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        saved = form.call(
+            services.carry_over_confirm,
+            actor=user,
+            member=member,
+            from_year=data["from_year"],
+            amount=data["amount"],
+            note=data["note"],
+        )
+        if saved is not None:
+            messages.success(
+                request,
+                _("Videreførsel af %(amount)s kr. fra %(year)s til %(next)s er bekræftet for %(member)s.")
+                % {
+                    "amount": format_dkk(saved.amount),
+                    "year": saved.from_year,
+                    "next": saved.from_year + 1,
+                    "member": member.name,
+                },
+            )
+            return redirect("health_finance")
+    return _finance_page(request, form, member.pk)
+
+
+def initiative_rows(initiatives: Iterable[Initiative]) -> list[dict[str, Any]]:
+    """The initiatives' list rows: executing parties, budget total and what was spent."""
+    rows: list[dict[str, Any]] = []
+    for i in initiatives:
+        rows.append(
+            {
+                "initiative": i,
+                "executors": [p.member.name for p in i.parties.all() if p.executes],
+                "budget": sum((line.amount for line in i.budget_lines.all()), ZERO),
+                "spent": sum((c.amount for c in i.costs.all()), ZERO),
+            }
+        )
+    return rows
