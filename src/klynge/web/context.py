@@ -54,10 +54,29 @@ def _items(user: Any) -> list[NavItem]:
             items.append(
                 NavItem(_("Indstillinger"), reverse("region_settings", args=[region.code]), "settings")
             )
+    items.extend(_health_items(user, roles))
     if access.regions(user, Action.ADMINISTER).exists():
         items.append(NavItem(_("Import"), reverse("scenario_import"), "import"))
     if access.is_admin(user):
         items.append(NavItem(_("Administration"), reverse("admin:index"), "admin"))
+    return items
+
+
+def _health_items(user: Any, roles: set[str]) -> list[NavItem]:
+    """Health clusters: the secretariat's own cluster, the SSU readers' list, the finance officers' page."""
+    items: list[NavItem] = []
+    if Role.HEALTH_SECRETARIAT in roles:
+        own = list(access.health_clusters(user, Action.EDIT).values_list("pk", flat=True)[:2])
+        url = (
+            reverse("health_cluster_detail", args=[own[0]])
+            if len(own) == 1
+            else reverse("health_cluster_list")
+        )
+        items.append(NavItem(_("Sundhedsklynge"), url, "health"))
+    if Role.SSU_READER in roles:
+        items.append(NavItem(_("Sundhedsklynger"), reverse("health_cluster_list"), "health_clusters"))
+    if Role.FINANCE_OFFICER in roles:
+        items.append(NavItem(_("Økonomi"), reverse("health_finance"), "health_finance"))
     return items
 
 

@@ -7,6 +7,8 @@ from klynge.web.views import (
     completion,
     documents,
     economy,
+    health,
+    health_initiatives,
     home,
     imports,
     practices,
@@ -84,4 +86,68 @@ urlpatterns = [
     path("krav/<int:claim_pk>/brev.pdf", economy.claim_letter_view, name="claim_letter"),
     path("regioner/<str:code>/oversigt/", economy.region_dashboard, name="region_dashboard"),
     path("regioner/<str:code>/oversigt/excel/", economy.region_dashboard_xlsx, name="region_dashboard_xlsx"),
+    # Health clusters: secretariat and finance pages
+    path("sundhedsklynger/", health.cluster_list, name="health_cluster_list"),
+    path("sundhedsklynger/<int:pk>/", health.cluster_detail, name="health_cluster_detail"),
+    path("sundhedsklynger/<int:pk>/stamdata/", health.cluster_update, name="health_cluster_update"),
+    path("sundhedsklynger/<int:pk>/befolkning/", health.population_set, name="health_population_set"),
+    path("sundhedsklynger/<int:pk>/midler/", health.funds_set, name="health_funds_set"),
+    path("sundhedsklynger/<int:pk>/midler/fordel/", health.funds_distribute, name="health_funds_distribute"),
+    path("sundhedsklynger/<int:pk>/udgifter/import/", health.cost_import, name="health_cost_import"),
+    path(
+        "sundhedsklynger/<int:pk>/indsatser/",
+        health_initiatives.initiative_list,
+        name="health_initiative_list",
+    ),
+    path(
+        "sundhedsklynger/<int:pk>/indsatser/ny/",
+        health_initiatives.initiative_create,
+        name="health_initiative_create",
+    ),
+    path(
+        "sundhedsklynger/<int:pk>/indsatser/<int:initiative_pk>/",
+        health_initiatives.initiative_detail,
+        name="health_initiative_detail",
+    ),
+    path(
+        "sundhedsklynger/<int:pk>/indsatser/<int:initiative_pk>/ret/",
+        health_initiatives.initiative_edit,
+        name="health_initiative_edit",
+    ),
+    path(
+        "sundhedsklynger/<int:pk>/indsatser/<int:initiative_pk>/status/",
+        health_initiatives.initiative_status,
+        name="health_initiative_status",
+    ),
+    path(
+        "sundhedsklynger/<int:pk>/indsatser/<int:initiative_pk>/budget/",
+        health_initiatives.budget_line_add,
+        name="health_budget_line_add",
+    ),
+    path(
+        "sundhedsklynger/<int:pk>/indsatser/<int:initiative_pk>/budget/<int:line_pk>/fjern/",
+        health_initiatives.budget_line_remove,
+        name="health_budget_line_remove",
+    ),
+    path(
+        "sundhedsklynger/<int:pk>/indsatser/<int:initiative_pk>/udgifter/",
+        health_initiatives.cost_set,
+        name="health_cost_set",
+    ),
+    path(
+        "sundhedsklynger/<int:pk>/indsatser/<int:initiative_pk>/evaluering/",
+        health_initiatives.evaluation_save,
+        name="health_evaluation_save",
+    ),
+    path(
+        "sundhedsklynger/<int:pk>/indsatser/<int:initiative_pk>/spoergsmaal/",
+        health_initiatives.question_add,
+        name="health_question_add",
+    ),
+    path("oekonomi/", health.finance, name="health_finance"),
+    path(
+        "oekonomi/medlemmer/<int:member_pk>/viderefoersel/",
+        health.carry_over_confirm,
+        name="health_carry_over",
+    ),
 ]
