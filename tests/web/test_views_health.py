@@ -915,3 +915,20 @@ def test_a_binary_upload_is_refused(
     html = html_of(upload(login(secretariat), health_cluster, b"\x89PNG\r\n\x1a\n\x00\x00", dry_run=False))
     assert "Filen er ikke en CSV-fil" in html
     assert state() == before
+
+
+def test_an_upload_over_5_mb_is_refused_without_being_read(
+    login: Callable[[Any], Client],
+    secretariat: Any,
+    health_cluster: Any,
+    guide_initiative: Any,
+    state: Callable[[], dict[str, Any]],
+) -> None:
+    from klynge.health.imports import MAX_BYTES
+
+    before = state()
+    row = f"{guide_initiative.pk};101;2023;1\n"
+    text = "initiativ;udfoerende;aar;beloeb\n" + row * (MAX_BYTES // len(row) + 1)
+    html = html_of(upload(login(secretariat), health_cluster, text, dry_run=False))
+    assert "den må højst fylde 5 MB" in html
+    assert state() == before

@@ -276,6 +276,8 @@ class CostForm(MemberChoiceForm):
 class EvaluationForm(HealthForm):
     """An answer per question of the plan, the result, and the recommendation to the SSU."""
 
+    mark_optional = False  # every answer may wait; "(valgfri)" on each would only be noise
+
     result = forms.ChoiceField(label=_("Resultat"), choices=Initiative.Result.choices, required=False)
     result_summary = forms.CharField(
         label=_("Resultater"), required=False, widget=forms.Textarea(attrs={"rows": 4})

@@ -105,8 +105,14 @@ class YearOverview:
         return [r for r in self.rows if r.overspent]
 
 
+def has_figures(row: selectors.MemberYear) -> bool:
+    return any((row.funds, row.carried_in, row.budgeted, row.spent, row.carried_out))
+
+
 def overview(cluster: HealthCluster, years: Iterable[int]) -> list[YearOverview]:
-    return [YearOverview(year, selectors.cluster_year(cluster, year)) for year in years]
+    """The overview of each year that has any figures."""
+    blocks = [YearOverview(year, selectors.cluster_year(cluster, year)) for year in years]
+    return [block for block in blocks if any(has_figures(row) for row in block.rows)]
 
 
 def report_links(cluster: HealthCluster) -> list[tuple[str, str]]:
@@ -404,7 +410,7 @@ def _finance_page(
             key = (cluster.pk, year)
             if key not in by_cluster_year:
                 by_cluster_year[key] = selectors.cluster_year(cluster, year)
-            rows.extend(r for r in by_cluster_year[key] if r.member.pk == member.pk)
+            rows.extend(r for r in by_cluster_year[key] if r.member.pk == member.pk and has_figures(r))
         form = (
             failed
             if failed is not None and failed_pk == member.pk
