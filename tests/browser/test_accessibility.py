@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -87,6 +87,7 @@ def test_the_coordinators_pages_have_no_serious_accessibility_problems(
     page.get_by_label("Lægekapaciteter").fill("2")
     page.get_by_label("Indtrådt").fill("2018-01-01")
     page.get_by_role("button", name="Tilføj praksis").click()
+    expect(page.locator(".form-error-message").first).to_be_visible()
     assert page.locator(".form-error-message").count() >= 2
     assert_accessible(page, "add practice with errors")
     page.goto(f"/klynger/{cluster.pk}/faerdigmeld/")
