@@ -144,6 +144,7 @@ urlpatterns = [
         health_initiatives.question_add,
         name="health_question_add",
     ),
+    path("sundhedsklynger/<int:pk>/konteringer.csv", health.postings_csv, name="health_postings_csv"),
     path("oekonomi/", health.finance, name="health_finance"),
     path(
         "oekonomi/medlemmer/<int:member_pk>/viderefoersel/",

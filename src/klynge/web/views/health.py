@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -478,3 +478,24 @@ def initiative_rows(initiatives: Iterable[Initiative]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+@login_required
+def postings_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """A cluster's postings as CSV: ``?medlem=<code>`` for one member; a finance officer gets only its
+    own organisation's, the secretariat, SSU readers and administrators any member's."""
+    from klynge.health.postings import postings_csv as make_csv
+
+    user = actor(request)
+    cluster = get_object_or_404(access.health_clusters(user, Action.VIEW), pk=pk)
+    members = [
+        m
+        for m in cluster.members.select_related("municipality", "region")
+        if access.can_see_postings_of(user, cluster, m.code) and request.GET.get("medlem", m.code) == m.code
+    ]
+    if not members:
+        raise Http404(_("Du har ikke adgang til det medlems konteringer."))
+    suffix = members[0].code if len(members) == 1 else cluster.external_id
+    response = HttpResponse(make_csv(cluster, members), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="konteringer-{cluster.external_id}-{suffix}.csv"'
+    return response
