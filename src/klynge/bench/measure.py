@@ -21,26 +21,106 @@ def peak_mib(who: int = resource.RUSAGE_SELF) -> float:
     return round(resource.getrusage(who).ru_maxrss / 1024, 1)
 
 
+class TreeMemory:
+    """Samples the resident memory of this process and its descendants (``/proc``) while it is used as
+    a context manager: ``peak_rss_mib`` is the highest sum of their RSS (every 50 ms; pages shared with
+    a forked process counted in each), ``peak_pss_mib`` the highest sum of their proportional set size
+    (every second; shared pages divided among the processes sharing them). Both 0 without ``/proc``.
+
+    The sampling runs in a process of its own (not counted), not in a thread: ``simulate`` forks only
+    when no other thread runs."""
+
+    def __init__(self) -> None:
+        self.peak_rss_mib = 0.0
+        self.peak_pss_mib = 0.0
+        self._monitor: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> TreeMemory:
+        code = f"from klynge.bench.measure import monitor_tree; monitor_tree({os.getpid()})"
+        self._monitor = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        assert self._monitor is not None
+        out, _err = self._monitor.communicate("")
+        if out.strip():
+            self.peak_rss_mib, self.peak_pss_mib = json.loads(out)
+
+
+def monitor_tree(pid: int, interval: float = 0.05, pss_every: int = 20) -> None:
+    """The sampling process of :class:`TreeMemory`: until its standard input closes, sum the memory of
+    ``pid`` and its descendants but itself (RSS from ``statm`` every ``interval`` seconds; PSS from
+    ``smaps_rollup``, which walks the page tables and would slow the processes down if read as often,
+    every ``pss_every`` samples); then print ``[peak RSS, peak PSS]`` in MiB."""
+    import select
+
+    me = os.getpid()
+    page_kib = os.sysconf("SC_PAGE_SIZE") // 1024
+    peak_rss = peak_pss = 0
+    sample = 0
+    while True:
+        rss = pss = 0
+        with_pss = sample % pss_every == 0
+        for process in _tree(pid):
+            if process == me:
+                continue
+            try:
+                with open(f"/proc/{process}/statm", encoding="ascii") as handle:
+                    rss += int(handle.read().split()[1]) * page_kib
+                if with_pss:
+                    with open(f"/proc/{process}/smaps_rollup", encoding="ascii") as handle:
+                        pss += sum(int(line.split()[1]) for line in handle if line.startswith("Pss:"))
+            except OSError:
+                continue
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        sample += 1
+        if select.select([sys.stdin], [], [], interval)[0]:
+            break
+    print(json.dumps([round(peak_rss / 1024, 1), round(peak_pss / 1024, 1)]))
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (``/proc/PID/task/*/children``)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as handle:
+                    todo.extend(int(child) for child in handle.read().split())
+        except OSError:
+            continue
+    return found
+
+
 def cpu_seconds() -> float:
     """User and system CPU time of this process so far (less disturbed by other work on the machine)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return round(usage.ru_utime + usage.ru_stime, 3)
 
 
-def measure_simulate(path: Path, *, digest: bool = False) -> dict[str, Any]:
-    """Read, parse and simulate every run of a scenario file: the engine end to end, no database."""
+def measure_simulate(path: Path, *, digest: bool = False, workers: int | None = None) -> dict[str, Any]:
+    """Read, parse and simulate every run of a scenario file: the engine end to end, no database.
+
+    ``workers`` as :func:`klynge.core.payouts.simulate` (``None``: its choice). The peak memory is this
+    process's (``peak_mib``) and that of the process tree (``tree_peak_rss_mib``, ``tree_peak_pss_mib``:
+    with a forked worker, its memory counts too)."""
     from klynge.core.payouts import result_to_json, simulate
     from klynge.core.scenario import parse_scenario
 
-    start = time.perf_counter()
-    with path.open("rb") as handle:
-        data = json.load(handle)
-    loaded = time.perf_counter()
-    scenario = parse_scenario(data)
-    del data
-    parsed = time.perf_counter()
-    results = simulate(scenario)
-    done = time.perf_counter()
+    with TreeMemory() as tree:
+        start = time.perf_counter()
+        with path.open("rb") as handle:
+            data = json.load(handle)
+        loaded = time.perf_counter()
+        scenario = parse_scenario(data)
+        del data
+        parsed = time.perf_counter()
+        results = simulate(scenario, workers=workers)
+        done = time.perf_counter()
     report: dict[str, Any] = {
         "file": str(path),
         "clusters": len(scenario.clusters),
@@ -55,12 +135,22 @@ def measure_simulate(path: Path, *, digest: bool = False) -> dict[str, Any]:
         "simulate_s": round(done - parsed, 3),
         "total_s": round(done - start, 3),
         "cpu_s": cpu_seconds(),
+        "children_cpu_s": children_cpu_seconds(),
         "peak_mib": peak_mib(),
+        "children_peak_mib": peak_mib(resource.RUSAGE_CHILDREN),
+        "tree_peak_rss_mib": tree.peak_rss_mib,
+        "tree_peak_pss_mib": tree.peak_pss_mib,
     }
     if digest:
         text = json.dumps(result_to_json(results), sort_keys=True, separators=(",", ":"))
         report["digest"] = hashlib.sha256(text.encode()).hexdigest()
     return report
+
+
+def children_cpu_seconds() -> float:
+    """User and system CPU time of the finished child processes (a forked worker of ``simulate``)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return round(usage.ru_utime + usage.ru_stime, 3)
 
 
 def measure_persist(path: Path, run_date: str, *, do_import: bool = True) -> dict[str, Any]:
@@ -110,13 +200,16 @@ def measure_persist(path: Path, run_date: str, *, do_import: bool = True) -> dic
 
 def time_command(command: list[str]) -> dict[str, Any]:
     """Run ``command`` and report its wall time and its peak resident memory."""
-    start = time.perf_counter()
-    completed = subprocess.run(command, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
-    seconds = time.perf_counter() - start
+    with TreeMemory() as tree:
+        start = time.perf_counter()
+        completed = subprocess.run(command, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
+        seconds = time.perf_counter() - start
     if completed.returncode:
         sys.exit(completed.returncode)
     return {
         "command": " ".join(command),
         "seconds": round(seconds, 3),
-        "peak_mib": peak_mib(resource.RUSAGE_CHILDREN),
+        "peak_mib": peak_mib(resource.RUSAGE_CHILDREN),  # the largest single descendant's
+        "tree_peak_rss_mib": tree.peak_rss_mib,  # all of them together (this process included)
+        "tree_peak_pss_mib": tree.peak_pss_mib,
     }
