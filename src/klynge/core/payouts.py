@@ -80,10 +80,11 @@ import copyreg
 import datetime as dt
 import os
 import pickle
+import tempfile
 import threading
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from types import MappingProxyType
@@ -1090,17 +1091,22 @@ def _simulate_part(
 ) -> list[RunResult]:
     """:func:`simulate` of the clusters ``owned`` (all with ``None``), from the facts of ``practices``:
     every practice that was ever in one of them, so that their keys are complete."""
-    results = []
+    return list(_runs(scenario, practices, owned))
+
+
+def _runs(
+    scenario: Scenario, practices: frozenset[str] | None, owned: frozenset[str] | None
+) -> Iterator[RunResult]:
+    """The runs of :func:`_simulate_part`, one by one (the collector is paused until the last)."""
     with _cyclic_gc_paused():
         book = _Book(_Facts(scenario, practices), {})
         previous: int | None = None
         for run_date in scenario.runs:
             day = run_date.toordinal()
             book.update(day, previous)
-            results.append(book.settle(run_date, owned)[0])
+            yield book.settle(run_date, owned)[0]
             previous = day
         del book  # freed now by reference counting, rather than scanned by the collector once resumed
-    return results
 
 
 def _halves(scenario: Scenario) -> list[tuple[frozenset[str], frozenset[str]]]:
@@ -1141,40 +1147,41 @@ def _reduce_fields(value: Any) -> tuple[Any, tuple[Any, ...]]:
 def _simulate_forked(scenario: Scenario) -> list[RunResult]:
     """The second half of the clusters in a forked process, the first here, merged by cluster: the
     halves share no cluster, and each half's results are in cluster order, so the first half's come
-    first. If the forked process fails, this process computes its half as well."""
+    first. The forked process writes each run's results to an unnamed temporary file as soon as it has
+    them (one pickle per run: its memory stays that of its working state) and exits; this process
+    reads them once its own half is done. If the forked process fails, this one computes its half too."""
     (mine, my_clusters), (theirs, their_clusters) = _halves(scenario)
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: compute, send, exit without running the parent's clean-up
-        status = 1
-        try:
-            os.close(read_end)
-            results = _simulate_part(scenario, theirs, their_clusters)
-            with os.fdopen(write_end, "wb") as out:
-                pickler = pickle.Pickler(out, pickle.HIGHEST_PROTOCOL)
+    with tempfile.TemporaryFile() as spool:
+        pid = os.fork()
+        if pid == 0:  # the child: compute, write, exit without running the parent's clean-up
+            status = 1
+            try:
                 table: dict[type, Any] = dict(copyreg.dispatch_table)
                 table[Line] = _reduce_line
                 for cls in (Payout, Claim, CarriedForward, RunResult):
                     table[cls] = _reduce_fields
-                pickler.dispatch_table = table
-                pickler.dump(results)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    theirs_results: list[RunResult] | None = None
-    with os.fdopen(read_end, "rb") as incoming:  # closed also on an error here: the child then ends
+                for result in _runs(scenario, theirs, their_clusters):
+                    pickler = pickle.Pickler(spool, pickle.HIGHEST_PROTOCOL)
+                    pickler.dispatch_table = table
+                    pickler.dump(result)
+                    del result, pickler
+                spool.flush()
+                status = 0
+            finally:
+                os._exit(status)
+        theirs_results: list[RunResult] | None = None
         try:
             ours = _simulate_part(scenario, mine, my_clusters)
+        finally:  # also on an error here: the child is waited for
+            _pid, status = os.waitpid(pid, 0)
+        if status == 0:
+            spool.seek(0)
             with _cyclic_gc_paused():
                 try:
-                    theirs_results = pickle.load(incoming)  # noqa: S301 - our own forked process
+                    theirs_results = [pickle.load(spool) for _run in ours]  # noqa: S301 - our own child
                 except Exception:  # the forked process failed: its half is computed here
                     theirs_results = None
-        finally:
-            incoming.close()
-            _pid, status = os.waitpid(pid, 0)
-    if theirs_results is None or status != 0 or len(theirs_results) != len(ours):
+    if theirs_results is None:
         theirs_results = _simulate_part(scenario, theirs, their_clusters)
     return [
         RunResult(
