@@ -69,9 +69,16 @@ Performance: the facts are indexed once per practice (ordinals, sorted, bisect);
 the years such a fact can change; a new year or a patient payment date adds that year for everyone.
 A practice's visible memberships, capacities and patient counts are each reused until one of them
 changes. The cyclic garbage collector is paused during a computation (no reference cycles are made)
-and the working state is freed before it resumes. Measured with ``bin/bench`` on a shared 2-core
-machine (``docs/benchmarks.md``): 1.700 practices, 110 clusters, 8 years, 32 runs in ≈0,25 s; ten
-times that in ≈3 s; a hundred times that in ≈52 s and 1,4 GB (memory access grows faster than the data).
+and the working state is freed before it resumes. Lines are made with their slots set directly.
+A large scenario (:data:`PARALLEL_MIN_MEMBERSHIPS`) is computed in two processes when two cores are
+free and no other thread runs: the clusters are split in two halves (in id order), each computed from
+every practice ever in one of its clusters and settling only its own; the forked half sends its runs
+through a temporary file and they are put after this process's (the same result, see
+:func:`simulate`). Measured with ``bin/bench`` on a shared 2-core machine (``docs/benchmarks.md``):
+1.700 practices, 110 clusters, 8 years, 32 runs in ≈0,25 s; ten times that in ≈3 s; a hundred times
+that in ≈26-30 s of runs with two processes (≈37 s in one) and 1,7 GB for both (the work is bound by
+memory access, which grows faster than the data; the 20 s target for the whole 100 × simulate is not
+met yet).
 """
 
 from __future__ import annotations
