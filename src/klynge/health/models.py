@@ -381,6 +381,9 @@ class SettlementPosting(models.Model):
         ordering = ["cluster", "year"]
         verbose_name = _("bogført afregning")
         verbose_name_plural = _("bogførte afregninger")
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "year"], name="health_settlement_posted_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.cluster} {self.year}"

@@ -26,6 +26,7 @@ from klynge.health.models import (
     BudgetLine,
     CarryOver,
     ChartFunction,
+    ChartKind,
     CommonFund,
     EvaluationQuestion,
     HealthCluster,
@@ -34,7 +35,10 @@ from klynge.health.models import (
     InitiativeParty,
     Municipality,
     Population,
+    SettlementPosting,
 )
+from klynge.ledger import services as ledger
+from klynge.ledger.models import Account, Ledger
 from klynge.registry.models import Region
 
 MAX_AMOUNT = Decimal("10000000000.00")  # 10 mia. kr.: anything above is taken for a typing error
@@ -634,6 +638,18 @@ def _in_period(initiative: Initiative, year: int, field: str = "year") -> None:
         )
 
 
+def _not_posted(cluster: HealthCluster, year: int, field: str = "year") -> None:
+    if SettlementPosting.objects.filter(cluster=cluster, year=year).exists():
+        raise _refuse(
+            field,
+            _(
+                "År: afregningen for %(year)s er bogført, så årets faktiske udgifter kan ikke længere ændres; "
+                "en rettelse bogføres som en tilbageførsel af bilaget."
+            )
+            % {"year": year},
+        )
+
+
 @transaction.atomic
 def budget_line_add(
     *,
@@ -744,6 +760,7 @@ def cost_set(
         lambda: clean_year(year),
         lambda: _in_period(initiative, year),
         lambda: _executor(initiative, executor),
+        lambda: _not_posted(initiative.cluster, year),
     ):
         try:
             check()
@@ -776,3 +793,107 @@ def cost_set(
 
 def members_by_code(cluster: HealthCluster) -> dict[str, HealthMember]:
     return {m.code: m for m in cluster.members.select_related("municipality", "region")}
+
+
+# --- Posting a year's settlement in the ledger ----------------------------------------------------------
+
+CASH_ACCOUNT = "HK-LIKVIDE"
+
+
+def ledger_code(cluster: HealthCluster) -> str:
+    return f"HK-{cluster.external_id}"
+
+
+def cluster_ledger(cluster: HealthCluster) -> Ledger:
+    """The health cluster's ledger (made with its first entry), beside the regions' ``GP-`` ledgers."""
+    return ledger.ledger_get_or_create(
+        code=ledger_code(cluster), name=_("Sundhedsklynge %(name)s") % {"name": cluster.name}
+    )
+
+
+def account_code(function: str, kind: str) -> str:
+    """The ledger account of a function × kind of the public chart, e.g. ``HK-4.62.88-4.7``."""
+    return f"HK-{function}-{kind}"
+
+
+def _accounts_for(postings: Sequence[Any]) -> None:
+    """The accounts of the chart's function × kind pairs used (expense kinds 0–6, income kinds 7–9),
+    and the members' cash account, made when first needed from the stored chart."""
+    functions = dict(ChartFunction.objects.values_list("code", "name"))
+    kinds = dict(ChartKind.objects.values_list("code", "name"))
+    for p in postings:
+        income = p.kind.startswith(("7", "8", "9"))
+        Account.objects.get_or_create(
+            code=account_code(p.function, p.kind),
+            defaults={
+                "name": f"{p.function} {functions.get(p.function, '')} / {p.kind} {kinds.get(p.kind, '')}"[
+                    :200
+                ],
+                "kind": Account.Kind.INCOME if income else Account.Kind.EXPENSE,
+            },
+        )
+    Account.objects.get_or_create(
+        code=CASH_ACCOUNT,
+        defaults={"name": _("Likvide midler (medlemmets betalinger)"), "kind": Account.Kind.ASSET},
+    )
+
+
+@transaction.atomic
+def settlement_post(
+    *, actor: Any, cluster: HealthCluster, year: int, date: dt.date | None = None
+) -> SettlementPosting:
+    """Post the settlement of ``year``'s actual costs in the cluster's ledger ``HK-<id>``: one voucher
+    with every member's postings on the chart (function × kind, party = the member's code) and, per
+    member, its payments on the cash account, so each member's lines balance on their own. A year is
+    posted once; its costs are then locked (a correction is a reversal of the voucher)."""
+    from klynge.health.selectors import settlement
+
+    require_health(actor, Action.EDIT, cluster)
+    clean_year(year)
+    locked = HealthCluster.objects.select_for_update().get(pk=cluster.pk)
+    if SettlementPosting.objects.filter(cluster=locked, year=year).exists():
+        raise _refuse("year", _("År: afregningen for %(year)s er allerede bogført.") % {"year": year})
+    day = date or dt.date(year, 12, 31)
+    if day.year != year:
+        raise _refuse("date", _("Dato: bogføringsdatoen skal ligge i %(year)s.") % {"year": year})
+    result = settlement(locked, year=year)
+    postings = [p for p in result.postings if p.amount != 0]
+    if not postings:
+        raise _refuse(
+            "year",
+            _("År: der er ingen faktiske udgifter i %(year)s at bogføre; registrér udgifterne først.")
+            % {"year": year},
+        )
+    codes = {str(m.pk): m.code for m in locked.members.select_related("municipality", "region")}
+    _accounts_for(postings)
+    lines = [
+        ledger.Line(account_code(p.function, p.kind), p.amount, party=codes[p.member], text=p.text)
+        for p in postings
+    ]
+    per_member: dict[str, Decimal] = {}
+    for p in postings:
+        per_member[p.member] = per_member.get(p.member, Decimal("0.00")) + p.amount
+    lines += [
+        ledger.Line(CASH_ACCOUNT, -amount, party=codes[member], text=_("Betalinger"))
+        for member, amount in per_member.items()
+        if amount != 0
+    ]
+    entry = ledger.entry_post(
+        actor=actor,
+        ledger=cluster_ledger(locked),
+        date=day,
+        text=_("Afregning af %(cluster)s %(year)s") % {"cluster": locked.name, "year": year},
+        lines=lines,
+        source="health.settlement",
+        source_id=f"{locked.external_id}:{year}",
+    )
+    posted = SettlementPosting.objects.create(cluster=locked, year=year, entry=entry, posted_by=actor)
+    _audit(
+        actor,
+        "health.settlement_post",
+        _("Afregningen for %(year)s bogført (bilag %(number)s)")
+        % {"year": year, "number": entry.voucher_number},
+        locked,
+        after={"year": year, "voucher_number": entry.voucher_number, "lines": len(lines)},
+    )
+    return posted
