@@ -77,6 +77,8 @@ def _health_items(user: Any, roles: set[str]) -> list[NavItem]:
         items.append(NavItem(_("Sundhedsklynger"), reverse("health_cluster_list"), "health_clusters"))
     if Role.FINANCE_OFFICER in roles:
         items.append(NavItem(_("Økonomi"), reverse("health_finance"), "health_finance"))
+    if roles - {Role.COORDINATOR}:  # the catalogue: every role but the GP coordinators
+        items.append(NavItem(_("Indsatskatalog"), reverse("health_catalogue"), "health_catalogue"))
     return items
 
 

@@ -8,6 +8,7 @@ from klynge.web.views import (
     documents,
     economy,
     health,
+    health_catalogue,
     health_initiatives,
     home,
     imports,
@@ -88,6 +89,10 @@ urlpatterns = [
     path("regioner/<str:code>/oversigt/excel/", economy.region_dashboard_xlsx, name="region_dashboard_xlsx"),
     # Health clusters: secretariat and finance pages
     path("sundhedsklynger/", health.cluster_list, name="health_cluster_list"),
+    path("sundhedsklynger/katalog/", health_catalogue.catalogue, name="health_catalogue"),
+    path(
+        "sundhedsklynger/katalog/<int:pk>/", health_catalogue.catalogue_detail, name="health_catalogue_detail"
+    ),
     path("sundhedsklynger/<int:pk>/", health.cluster_detail, name="health_cluster_detail"),
     path("sundhedsklynger/<int:pk>/stamdata/", health.cluster_update, name="health_cluster_update"),
     path("sundhedsklynger/<int:pk>/befolkning/", health.population_set, name="health_population_set"),
