@@ -323,3 +323,21 @@ class QuestionForm(HealthForm):
         choices=[("cluster", _("Klyngen")), ("ssu", _("SSU"))],
         initial="cluster",
     )
+
+
+class MoneyFlowFilter(forms.Form):
+    """What the money-flow table covers: one year or all, one initiative or all (GET parameters)."""
+
+    aar = forms.TypedChoiceField(label=_("År"), required=False, coerce=int, empty_value=None)
+    indsats = forms.TypedChoiceField(label=_("Indsats"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, years: Sequence[int], initiatives: Sequence[Initiative], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        year, initiative = self.fields["aar"], self.fields["indsats"]
+        assert isinstance(year, forms.TypedChoiceField) and isinstance(initiative, forms.TypedChoiceField)
+        year.choices = [("", _("Alle år")), *[(y, str(y)) for y in years]]
+        initiative.choices = [("", _("Alle indsatser")), *[(i.pk, i.title) for i in initiatives]]
+        for name in ("aar", "indsats"):
+            self.fields[name].error_messages["invalid_choice"] = format_lazy(
+                "{}: {}", self.fields[name].label, _("vælg en af mulighederne på listen.")
+            )

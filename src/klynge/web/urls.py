@@ -10,6 +10,7 @@ from klynge.web.views import (
     health,
     health_catalogue,
     health_initiatives,
+    health_reports,
     home,
     imports,
     practices,
@@ -150,6 +151,25 @@ urlpatterns = [
         name="health_question_add",
     ),
     path("sundhedsklynger/<int:pk>/konteringer.csv", health.postings_csv, name="health_postings_csv"),
+    path("sundhedsklynger/<int:pk>/pengestroemme/", health_reports.money_flow, name="health_money_flow"),
+    path(
+        "sundhedsklynger/<int:pk>/pengestroemme.<str:fmt>",
+        health_reports.money_flow_file,
+        name="health_money_flow_file",
+    ),
+    path("sundhedsklynger/<int:pk>/rapporter/", health_reports.reports, name="health_reports"),
+    path(
+        "sundhedsklynger/<int:pk>/rapporter/aarsrapport-<int:year>.pdf",
+        health_reports.annual_report_pdf,
+        name="health_annual_report_pdf",
+    ),
+    path(
+        "sundhedsklynger/<int:pk>/indsatser/<int:initiative_pk>/ssu-rapport.pdf",
+        health_reports.ssu_report_pdf,
+        name="health_ssu_report_pdf",
+    ),
+    path("sundhedsklynger/<int:pk>/bogfoer/", health_reports.settlement_post, name="health_settlement_post"),
+    path("sundhedsklynger/<int:pk>/regnskab.<str:fmt>", health_reports.journal, name="health_journal"),
     path("oekonomi/", health.finance, name="health_finance"),
     path(
         "oekonomi/medlemmer/<int:member_pk>/viderefoersel/",

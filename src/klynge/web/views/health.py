@@ -122,7 +122,7 @@ def report_links(cluster: HealthCluster) -> list[tuple[str, str]]:
     candidates = [
         (_("Pengestrømme (tabel)"), "health_money_flow"),
         (_("Konteringer (CSV)"), "health_postings_csv"),
-        (_("Rapporter til SSU"), "health_reports"),
+        (_("Rapporter og bogføring"), "health_reports"),
     ]
     return [(label, url) for label, name in candidates if (url := optional_url(name, cluster.pk))]
 

@@ -1,0 +1,217 @@
+"""A health cluster's reports (issue #4): the guide's money-flow table (page, Excel, PDF, picture),
+the reports page (annual report per year, SSU report per initiative, the settlement posted in the
+ledger per year) and the cluster's ledger as hledger or beancount.
+
+Whoever may see the cluster sees its money flows and reports; the secretariat posts a year's
+settlement; the ledger export (every member's postings) is for those who may see every member's
+postings (the secretariat, SSU readers, administrators), not a member's finance officer.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from klynge.accounts import access
+from klynge.health import flows, services
+from klynge.health.models import ActualCost, HealthCluster, Initiative, SettlementPosting
+from klynge.ledger import export
+from klynge.ledger.models import Ledger
+from klynge.web.health_forms import MoneyFlowFilter
+from klynge.web.views.common import actor
+from klynge.web.views.health import health_cluster, may_edit, years_of
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _section(request: HttpRequest, cluster: HealthCluster) -> str:
+    return "health" if may_edit(actor(request), cluster) else "health_clusters"
+
+
+def _flow_from_query(request: HttpRequest, cluster: HealthCluster) -> tuple[MoneyFlowFilter, flows.MoneyFlow]:
+    """The filter form of the query and the table it asks for (everything when the query is invalid:
+    the form then says which field to correct)."""
+    initiatives = list(cluster.initiatives.order_by("title"))
+    form = MoneyFlowFilter(request.GET or None, years=years_of(cluster), initiatives=initiatives)
+    year = initiative = None
+    if form.is_bound and form.is_valid():
+        year = form.cleaned_data["aar"]
+        chosen = form.cleaned_data["indsats"]
+        initiative = next((i for i in initiatives if i.pk == chosen), None)
+    return form, flows.money_flow(cluster, year=year, initiative=initiative)
+
+
+def _query(flow: flows.MoneyFlow) -> str:
+    params = {}
+    if flow.year is not None:
+        params["aar"] = flow.year
+    if flow.initiative is not None:
+        params["indsats"] = flow.initiative.pk
+    return f"?{urlencode(params)}" if params else ""
+
+
+@login_required
+def money_flow(request: HttpRequest, pk: int) -> HttpResponse:
+    cluster = health_cluster(request, pk)
+    form, flow = _flow_from_query(request, cluster)
+    context: dict[str, Any] = {
+        "cluster": cluster,
+        "form": form,
+        "flow": flow,
+        "rows": flow.rows(),
+        "picture": mark_safe(flows.money_flow_svg(flow)),  # built with every text escaped
+        "query": _query(flow),
+        "section": _section(request, cluster),
+    }
+    template = (
+        "web/health/money_flow_results.html"
+        if request.headers.get("HX-Request")
+        else "web/health/money_flow.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+def money_flow_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    cluster = health_cluster(request, pk)
+    _form, flow = _flow_from_query(request, cluster)
+    name = f"pengestroemme-{cluster.external_id}"
+    if flow.year is not None:
+        name += f"-{flow.year}"
+    if flow.initiative is not None:
+        name += f"-indsats-{flow.initiative.pk}"
+    if fmt == "xlsx":
+        response = HttpResponse(flows.money_flow_xlsx(flow), content_type=XLSX)
+    elif fmt == "pdf":
+        response = HttpResponse(flows.money_flow_pdf(flow), content_type="application/pdf")
+    else:
+        raise Http404(_("Ukendt format."))
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+def _sees_every_member(request: HttpRequest, cluster: HealthCluster) -> bool:
+    user = actor(request)
+    return all(
+        access.can_see_postings_of(user, cluster, m.code)
+        for m in cluster.members.select_related("municipality", "region")
+    )
+
+
+@login_required
+def reports(request: HttpRequest, pk: int) -> HttpResponse:
+    cluster = health_cluster(request, pk)
+    costs = dict(
+        ActualCost.objects.filter(initiative__cluster=cluster)
+        .values_list("year")
+        .annotate(total=Sum("amount"))
+        .values_list("year", "total")
+    )
+    posted = {
+        p.year: p
+        for p in SettlementPosting.objects.filter(cluster=cluster).select_related("entry", "posted_by")
+    }
+    years = [
+        {"year": y, "costs": costs.get(y), "posted": posted.get(y)}
+        for y in sorted(set(years_of(cluster)) | set(costs), reverse=True)
+    ]
+    by_status: dict[str, list[Initiative]] = defaultdict(list)
+    initiatives = list(cluster.initiatives.order_by("-starts_on", "title"))
+    for i in initiatives:
+        by_status[i.status].append(i)
+    ledger = Ledger.objects.filter(code=services.ledger_code(cluster)).first()
+    return render(
+        request,
+        "web/health/reports.html",
+        {
+            "cluster": cluster,
+            "years": years,
+            "initiatives": initiatives,
+            "may_edit": may_edit(actor(request), cluster),
+            "ledger": ledger if ledger and _sees_every_member(request, cluster) else None,
+            "section": _section(request, cluster),
+        },
+    )
+
+
+@login_required
+def annual_report_pdf(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    from klynge.health import reports as pdf_reports
+
+    cluster = health_cluster(request, pk)
+    if year not in years_of(cluster):
+        raise Http404(_("Klyngen har ingen tal for %(year)s.") % {"year": year})
+    response = HttpResponse(pdf_reports.annual_report_pdf(cluster, year), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="aarsrapport-{cluster.external_id}-{year}.pdf"'
+    return response
+
+
+@login_required
+def ssu_report_pdf(request: HttpRequest, pk: int, initiative_pk: int) -> HttpResponse:
+    from klynge.health import reports as pdf_reports
+
+    cluster = health_cluster(request, pk)
+    initiative = get_object_or_404(
+        Initiative.objects.select_related("function"), pk=initiative_pk, cluster=cluster
+    )
+    initiative.cluster = cluster
+    response = HttpResponse(pdf_reports.ssu_report_pdf(initiative), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="ssu-rapport-{cluster.external_id}-{initiative.pk}.pdf"'
+    )
+    return response
+
+
+@login_required
+@require_POST
+def settlement_post(request: HttpRequest, pk: int) -> HttpResponse:
+    cluster = health_cluster(request, pk)
+    target = reverse("health_reports", args=[cluster.pk]) + "#bogfoering"
+    if not may_edit(actor(request), cluster):
+        raise PermissionDenied(_("Kun klyngens sekretariat kan bogføre afregningen."))
+    try:
+        year = int(request.POST.get("year", ""))
+    except ValueError:
+        messages.error(request, _("År: vælg året, der skal bogføres."))
+        return redirect(target)
+    try:
+        posted = services.settlement_post(actor=actor(request), cluster=cluster, year=year)
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+        return redirect(target)
+    messages.success(
+        request,
+        _("Afregningen for %(year)s er bogført som bilag %(number)s.")
+        % {"year": year, "number": posted.entry.voucher_number},
+    )
+    return redirect(target)
+
+
+@login_required
+def journal(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    cluster = health_cluster(request, pk)
+    if not _sees_every_member(request, cluster):
+        raise Http404(_("Du har ikke adgang til alle medlemmers konteringer."))
+    ledger = get_object_or_404(Ledger, code=services.ledger_code(cluster))
+    if fmt == "hledger":
+        text, suffix = export.to_hledger(ledger), "journal"
+    elif fmt == "beancount":
+        text, suffix = export.to_beancount(ledger), "beancount"
+    else:
+        raise Http404(_("Ukendt format."))
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{ledger.code}.{suffix}"'
+    return response
