@@ -38,7 +38,9 @@ def create_cluster(admin: Any) -> HealthCluster:
     )
 
 
-def fill(cluster: HealthCluster, secretariat: Any, finance_aalborg: Any) -> None:
+def fill(cluster: HealthCluster, secretariat: Any, finance_aalborg: Any, *, post: bool = False) -> None:
+    """The demo cluster's figures; ``post``: also post the 2023 settlement in the cluster's ledger
+    (append-only, so only with the demo's payout runs, which make a reset impossible anyway)."""
     members = services.members_by_code(cluster)
     region_total = sum(POPULATION.values())
     for year in POTS:
@@ -191,6 +193,8 @@ def fill(cluster: HealthCluster, secretariat: Any, finance_aalborg: Any) -> None
         amount=min(left, services.clean_amount("500000", "amount", "")),
         note="Der er plads inden for servicerammen 2024.",
     )
+    if post:
+        services.settlement_post(actor=secretariat, cluster=cluster, year=2023)
 
 
 def reset(usernames: list[str]) -> None:

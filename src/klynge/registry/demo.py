@@ -384,7 +384,10 @@ class _Builder:
         if self.with_runs:
             self._payout_runs()
         health_demo.fill(
-            self.health_cluster, self.users["sekretariat-aalborg"], self.users["okonomi-aalborg"]
+            self.health_cluster,
+            self.users["sekretariat-aalborg"],
+            self.users["okonomi-aalborg"],
+            post=self.with_runs,
         )
         mark = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         for minute, (day, _order, step) in enumerate(sorted(self.steps, key=lambda s: (s[0], s[1]))):
