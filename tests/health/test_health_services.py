@@ -117,7 +117,8 @@ def test_an_unknown_function_code_and_a_backwards_period_are_refused_together(
 @pytest.mark.parametrize(
     ("amount", "message"),
     [
-        ("100.001", "højst to decimaler"),
+        ("100.0015", "højst to decimaler"),
+        ("520.000", "kan læses på to måder; skriv 520.000,00"),
         ("-5", "0 eller mere"),
         ("99999999999", "urealistisk stort"),
         ("abc", "et beløb"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 ORE = Decimal("0.01")
@@ -36,6 +37,25 @@ def parse_amount(text: str | Decimal | int, *, allow_negative: bool = False) -> 
     if value < 0 and not allow_negative:
         raise MoneyError("negative")
     return value.quantize(ORE)
+
+
+_THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+")
+
+
+def from_danish(text: str) -> str:
+    """An amount as a person types it in Danish, as plain text for :func:`parse_amount`: spaces go and
+    "1.234,50" → "1234.50"; "1234.50" stays. "520.000" is left alone (and refused as three decimals):
+    it may be 520 thousand or a mistyped 520,000 — see :func:`ambiguous_thousands`."""
+    text = text.strip().replace(" ", "").replace("\u00a0", "")
+    if "," in text:
+        return text.replace(".", "").replace(",", ".")
+    return text
+
+
+def ambiguous_thousands(text: str) -> bool:
+    """Whether ``text`` has dots only between groups of three digits and no comma ("520.000"): a
+    person most likely meant thousands, but a wrong guess costs a factor of 1.000, so we ask."""
+    return bool(_THOUSANDS.fullmatch(text.strip().replace(" ", "")))
 
 
 def to_ore(value: Decimal) -> int:

@@ -19,7 +19,14 @@ from django.utils.translation import gettext as _
 
 from klynge.accounts.access import Action, is_admin, organisations, require_health
 from klynge.audit.log import record, snapshot
-from klynge.core.money import MoneyError, format_dkk, parse_amount, round_ore
+from klynge.core.money import (
+    MoneyError,
+    ambiguous_thousands,
+    format_dkk,
+    from_danish,
+    parse_amount,
+    round_ore,
+)
 from klynge.core.sharing import Key, SharingKeyError, allocate, weights_for
 from klynge.health.models import (
     ActualCost,
@@ -51,9 +58,7 @@ def _refuse(field: str, message: str) -> ValidationError:
 
 def clean_amount(value: Any, field: str, label: str, *, maximum: Decimal = MAX_AMOUNT) -> Decimal:
     """An amount in kroner: at most two decimals, not negative, not absurd (Danish "1.234,50" too)."""
-    text = str(value).strip().replace(" ", "") if value is not None else ""
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
+    text = from_danish(str(value)) if value is not None else ""
     try:
         amount = parse_amount(text)
     except MoneyError as exc:
@@ -61,6 +66,15 @@ def clean_amount(value: Any, field: str, label: str, *, maximum: Decimal = MAX_A
             "too_many_decimals": _("højst to decimaler (hele øre)"),
             "negative": _("0 eller mere"),
         }.get(str(exc), _("et beløb, fx 1000,00"))
+        if ambiguous_thousands(str(value)):
+            raise _refuse(
+                field,
+                _(
+                    "%(label)s: %(value)s kan læses på to måder; skriv %(value)s,00 for tusinder "
+                    "eller brug komma til decimaler."
+                )
+                % {"label": label, "value": value},
+            ) from exc
         raise _refuse(
             field,
             _("%(label)s: skal være %(reason)s (du skrev %(value)s).")

@@ -17,6 +17,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from klynge.core.money import from_danish
 from klynge.registry.models import DocumentType, GpCluster, Region
 
 T = TypeVar("T")
@@ -326,7 +327,4 @@ class RepaymentForm(ServiceForm):
 
     def clean_amount(self) -> str:
         # Danish notation: "10.000,00" → "10000.00" (the service checks the amount itself)
-        value = str(self.cleaned_data["amount"]).strip().replace(" ", "")
-        if "," in value:
-            value = value.replace(".", "").replace(",", ".")
-        return value
+        return from_danish(str(self.cleaned_data["amount"]))
