@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +176,25 @@ def ledger_flushable(transactional_db: None) -> Any:
         for statement in invariants.SQLITE:
             if any(f"TRIGGER {name} " in statement for name in guards):
                 cursor.execute(statement)
+
+
+@pytest.fixture
+def document_store(tmp_path: Path) -> Iterator[Path]:
+    """Uploaded files go to a temporary folder, not the project's data folder."""
+    from klynge.registry.models import document_storage
+
+    store = tmp_path / "documents"
+    saved = document_storage._location  # type: ignore[attr-defined]
+    document_storage._location = str(store)  # type: ignore[attr-defined]
+    for cached in ("base_location", "location"):
+        document_storage.__dict__.pop(cached, None)
+    yield store
+    document_storage._location = saved  # type: ignore[attr-defined]
+    for cached in ("base_location", "location"):
+        document_storage.__dict__.pop(cached, None)
+
+
+@pytest.fixture
+def stored_files(document_store: Path) -> Callable[[], list[Path]]:
+    """The files stored so far in this test."""
+    return lambda: sorted(p for p in document_store.rglob("*") if p.is_file())

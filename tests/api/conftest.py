@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,18 +14,9 @@ from django.test import Client
 
 
 @pytest.fixture(autouse=True)
-def _document_store(tmp_path: Path) -> Iterator[Path]:
-    """Uploaded files go to a temporary folder, not the project's data folder."""
-    from klynge.registry.models import document_storage
-
-    saved = document_storage._location  # type: ignore[attr-defined]
-    document_storage._location = str(tmp_path)  # type: ignore[attr-defined]
-    for cached in ("base_location", "location"):
-        document_storage.__dict__.pop(cached, None)
-    yield tmp_path
-    document_storage._location = saved  # type: ignore[attr-defined]
-    for cached in ("base_location", "location"):
-        document_storage.__dict__.pop(cached, None)
+def _document_store(document_store: Path) -> Path:
+    """Every test here stores uploads in a temporary folder (tests/conftest.py)."""
+    return document_store
 
 
 @pytest.fixture
@@ -87,11 +78,6 @@ def registry_state() -> Callable[[], dict[str, Any]]:
         }
 
     return state
-
-
-@pytest.fixture
-def stored_files(_document_store: Path) -> Callable[[], list[Path]]:
-    return lambda: sorted(p for p in _document_store.rglob("*") if p.is_file())
 
 
 @pytest.fixture

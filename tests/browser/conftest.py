@@ -56,19 +56,9 @@ def browser(django_db_setup: None) -> Iterator[Browser]:
 
 
 @pytest.fixture(autouse=True)
-def _document_store(tmp_path: Path) -> Iterator[Path]:
-    """Uploaded files go to a temporary folder, not the project's data folder."""
-    from klynge.registry.models import document_storage
-
-    store = tmp_path / "documents"
-    saved = document_storage._location  # type: ignore[attr-defined]
-    document_storage._location = str(store)  # type: ignore[attr-defined]
-    for cached in ("base_location", "location"):
-        document_storage.__dict__.pop(cached, None)
-    yield store
-    document_storage._location = saved  # type: ignore[attr-defined]
-    for cached in ("base_location", "location"):
-        document_storage.__dict__.pop(cached, None)
+def _document_store(document_store: Path) -> Path:
+    """Every test here stores uploads in a temporary folder (tests/conftest.py)."""
+    return document_store
 
 
 @pytest.fixture
