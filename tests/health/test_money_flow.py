@@ -94,7 +94,7 @@ def test_excel_and_pdf_and_picture_carry_the_same_figures(guide_initiative: Any,
     assert Decimal(str(rows["Indtægt"][names.index("København")])) == M("2000000")
     assert flows.money_flow_pdf(flow).startswith(b"%PDF")
     svg = flows.money_flow_svg(flow)
-    assert svg.count("marker-end=") == 2 and svg.count("<rect") == 3
+    assert svg.count('class="flow-band"') == 2 and svg.count("<rect") == 3
     assert (
         "Frederiksberg betaler 1.000.000,00 kr. til København."
         in re.search(r"<desc[^>]*>(.*)</desc>", svg)[1]

@@ -11,7 +11,6 @@ actual costs (:func:`klynge.health.selectors.settlement`); nothing here is store
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -223,68 +222,115 @@ def _kr(amount: Decimal) -> str:
     return _("%(amount)s kr.") % {"amount": format_dkk(amount)}
 
 
-def money_flow_svg(flow: MoneyFlow) -> str:
-    """The netted transfers as arrows between the members placed on a circle; an arrow's width grows
-    with its amount. The SVG has a title and a description that says every flow in words (the same
-    figures are in the table beside it)."""
-    members = [c.member for c in flow.columns]
-    width, height = 640, 420
-    cx, cy, radius = width / 2, height / 2 + 10, 150
+def _stack(
+    nodes: list[HealthMember], slots: dict[int, list[tuple[Flow, float]]], top: float, gap: float
+) -> tuple[dict[int, tuple[float, float]], dict[tuple[int, int], float], float]:
+    """Place ``nodes`` one under the other: each node as tall as its flows' slots (at least two lines
+    of text), each flow's slot centred in turn inside it. Returns (node → (y, height)), ((payer,
+    payee) → the slot's centre y) and the bottom."""
     places: dict[int, tuple[float, float]] = {}
-    count = max(len(members), 1)
-    for i, m in enumerate(members):
-        angle = -math.pi / 2 + 2 * math.pi * i / count
-        places[m.pk] = (cx + radius * math.cos(angle), cy + radius * math.sin(angle))
-    largest = max((t.amount for t in flow.transfers), default=Decimal(1)) or Decimal(1)
+    centres: dict[tuple[int, int], float] = {}
+    y = top
+    for node in nodes:
+        own = slots[node.pk]
+        height = max(NODE_MIN, sum(h for _f, h in own))
+        inner = y + (height - sum(h for _f, h in own)) / 2
+        for f, h in own:
+            centres[(f.payer.pk, f.payee.pk) if node.pk == f.payer.pk else (f.payee.pk, f.payer.pk)] = (
+                inner + h / 2
+            )
+            inner += h
+        places[node.pk] = (y, height)
+        y += height + gap
+    return places, centres, y
+
+
+NODE_MIN, SLOT_MIN, SLOT_SPAN = 40.0, 20.0, 260.0  # drawing sizes in pixels, not money
+
+
+def money_flow_svg(flow: MoneyFlow) -> str:
+    """The netted transfers as bands from the paying members (left) to the receiving members (right),
+    each band as wide as its share of the largest payer's payments, with its amount where it leaves
+    the payer (every band has a slot of its own there, so no two amounts overlap). The SVG has a title
+    and a description that says every flow in words; the same figures are in the table beside it."""
     title = title_of(flow)
     words = [
         _("%(payer)s betaler %(amount)s til %(payee)s.")
         % {"payer": t.payer.name, "payee": t.payee.name, "amount": _kr(t.amount)}
         for t in flow.transfers
     ] or [_("Ingen betalinger mellem parterne.")]
+    order = {c.member.pk: i for i, c in enumerate(flow.columns)}
+    transfers = sorted(flow.transfers, key=lambda t: (order[t.payer.pk], order[t.payee.pk]))
+    payers = sorted({t.payer.pk: t.payer for t in transfers}.values(), key=lambda m: order[m.pk])
+    payees = sorted({t.payee.pk: t.payee for t in transfers}.values(), key=lambda m: order[m.pk])
+    largest = max(
+        (sum((t.amount for t in transfers if t.payer.pk == p.pk), ZERO) for p in payers), default=ZERO
+    )
+
+    def slot(t: Flow) -> float:
+        return max(SLOT_MIN, SLOT_SPAN * float(t.amount / largest)) if largest else SLOT_MIN
+
+    out_slots: dict[int, list[tuple[Flow, float]]] = {p.pk: [] for p in payers}
+    in_slots: dict[int, list[tuple[Flow, float]]] = {p.pk: [] for p in payees}
+    for t in transfers:
+        out_slots[t.payer.pk].append((t, slot(t)))
+    for t in sorted(transfers, key=lambda t: (order[t.payee.pk], order[t.payer.pk])):
+        in_slots[t.payee.pk].append((t, slot(t)))
+    width, top, gap = 720, 16.0, 14.0
+    left_bar, right_bar, bar_w = 200.0, 510.0, 10.0
+    left_places, out_y, left_bottom = _stack(payers, out_slots, top, gap)
+    right_places, in_y, right_bottom = _stack(payees, in_slots, top, gap)
+    height = max(left_bottom, right_bottom, 60.0) + 4
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" role="img" '
         f'aria-labelledby="flow-title flow-desc" class="money-flow-picture">',
         f'<title id="flow-title">{escape(title)}</title>',
         f'<desc id="flow-desc">{escape(" ".join(words))}</desc>',
-        "<defs><marker id='flow-arrow' viewBox='0 0 10 10' refX='9' refY='5' markerWidth='5' "
-        "markerHeight='5' orient='auto-start-reverse'><path d='M0,0 L10,5 L0,10 z' fill='#004993'/>"
-        "</marker></defs>",
     ]
-    node_w, node_h = 150, 44
-    for t in flow.transfers:
-        (x1, y1), (x2, y2) = places[t.payer.pk], places[t.payee.pk]
-        dx, dy = x2 - x1, y2 - y1
-        length = math.hypot(dx, dy) or 1
-        ux, uy = dx / length, dy / length
-        # start and end outside the boxes; bend to the right so that two directions do not overlap
-        sx, sy = x1 + ux * node_h * 0.9, y1 + uy * node_h * 0.9
-        ex, ey = x2 - ux * node_h * 0.9, y2 - uy * node_h * 0.9
-        mx, my = (sx + ex) / 2 - uy * 30, (sy + ey) / 2 + ux * 30
-        stroke = 2 + 10 * float(t.amount / largest)  # a drawing width, not money
+    if not transfers:
         parts.append(
-            f'<path d="M{sx:.1f},{sy:.1f} Q{mx:.1f},{my:.1f} {ex:.1f},{ey:.1f}" fill="none" '
-            f'stroke="#004993" stroke-opacity="0.75" stroke-width="{stroke:.1f}" '
-            f'marker-end="url(#flow-arrow)"/>'
+            f'<text x="{width / 2}" y="34" text-anchor="middle" font-size="14" fill="#1a1a1a">'
+            f"{escape(words[0])}</text></svg>"
         )
+        return "".join(parts)
+    for t in transfers:
+        y1, y2 = out_y[(t.payer.pk, t.payee.pk)], in_y[(t.payee.pk, t.payer.pk)]
+        band = max(2.0, SLOT_SPAN * float(t.amount / largest) - 3)  # its slot, less a hairline
+        x1, x2 = left_bar + bar_w, right_bar
+        mid = (x1 + x2) / 2
         parts.append(
-            f'<text x="{mx:.1f}" y="{my:.1f}" text-anchor="middle" font-size="13" fill="#1a1a1a" '
-            f'paint-order="stroke" stroke="#ffffff" stroke-width="4">{escape(_kr(t.amount))}</text>'
+            f'<path d="M{x1:.1f},{y1:.1f} C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} {x2:.1f},{y2:.1f}" fill="none" '
+            f'stroke="#004993" stroke-opacity="0.45" stroke-width="{band:.1f}" class="flow-band"/>'
         )
-    net = {c.member.pk: c.net_frame_impact for c in flow.columns}
-    for m in members:
-        x, y = places[m.pk]
+    for t in transfers:  # the amounts above every band
+        y1 = out_y[(t.payer.pk, t.payee.pk)]
         parts.append(
-            f'<rect x="{x - node_w / 2:.1f}" y="{y - node_h / 2:.1f}" width="{node_w}" height="{node_h}" '
-            f'rx="6" fill="#ffffff" stroke="#1a1a1a"/>'
+            f'<text x="{left_bar + bar_w + 6:.1f}" y="{y1 + 4:.1f}" font-size="12" fill="#1a1a1a" '
+            f'paint-order="stroke" stroke="#ffffff" stroke-width="3">'
+            f"{escape(_kr(t.amount))} → {escape(t.payee.name[:18])}</text>"
         )
-        parts.append(
-            f'<text x="{x:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="13" font-weight="bold" '
-            f'fill="#1a1a1a">{escape(m.name[:22])}</text>'
-        )
-        parts.append(
-            f'<text x="{x:.1f}" y="{y + 13:.1f}" text-anchor="middle" font-size="11" fill="#1a1a1a">'
-            f"{escape(_('netto %(amount)s') % {'amount': _kr(net[m.pk])})}</text>"
-        )
+    for members, places, bar_x, anchor, text_x, verb in (
+        (payers, left_places, left_bar, "end", left_bar - 8, _("betaler %(amount)s")),
+        (payees, right_places, right_bar, "start", right_bar + bar_w + 8, _("modtager %(amount)s")),
+    ):
+        for m in members:
+            y, h = places[m.pk]
+            total = sum(
+                (
+                    t.amount
+                    for t in transfers
+                    if m.pk in ((t.payer.pk,) if anchor == "end" else (t.payee.pk,))
+                ),
+                ZERO,
+            )
+            parts.append(f'<rect x="{bar_x}" y="{y:.1f}" width="{bar_w}" height="{h:.1f}" fill="#1a1a1a"/>')
+            parts.append(
+                f'<text x="{text_x}" y="{y + h / 2 - 3:.1f}" text-anchor="{anchor}" font-size="13" '
+                f'font-weight="bold" fill="#1a1a1a">{escape(m.name[:26])}</text>'
+            )
+            parts.append(
+                f'<text x="{text_x}" y="{y + h / 2 + 12:.1f}" text-anchor="{anchor}" font-size="11" '
+                f'fill="#1a1a1a">{escape(verb % {"amount": _kr(total)})}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)
