@@ -66,24 +66,28 @@ in advance shrinks to 1.000 × 91/366 = 248,63, so -751,37 is carried forward an
 Performance: the facts are indexed once per practice (ordinals, sorted, bisect); money is whole øre
 (int) until a :class:`Line` is made. :func:`simulate` recomputes a practice only on its trigger days
 (a fact became visible, a membership became eligible or began, its cluster was completed), and only
-the years such a fact can change; a new year or a patient payment date adds that year for everyone.
-A practice's visible memberships, capacities and patient counts are each reused until one of them
-changes. The cyclic garbage collector is paused during a computation (no reference cycles are made)
-and the working state is freed before it resumes. Lines are made with their slots set directly.
-A large scenario (:data:`PARALLEL_MIN_MEMBERSHIPS`) is computed in two processes when two cores are
-free and no other thread runs: the clusters are split in two halves (in id order), each computed from
-every practice ever in one of its clusters and settling only its own; the forked half sends its runs
-through a temporary file and they are put after this process's (the same result, see
-:func:`simulate`). Measured with ``bin/bench`` on a shared 2-core machine (``docs/benchmarks.md``):
-1.700 practices, 110 clusters, 8 years, 32 runs in ≈0,25 s; ten times that in ≈3 s; a hundred times
-that in ≈26-30 s of runs with two processes (≈37 s in one) and 1,7 GB for both (the work is bound by
-memory access, which grows faster than the data; the 20 s target for the whole 100 × simulate is not
-met yet).
+the years such a fact can change; a new year or a patient payment date adds that year for everyone
+(so a patient count recorded before that date needs no trigger). Everything the book holds about a
+practice lies together (:class:`_PracticeBook`): what of its facts is visible (memberships and
+capacities, each brought up to date only when one of its kind became visible; a patient count is
+looked up when a patient year is computed) and one entry per key (payable, settled, the specs of its
+lines) in a list per chunk (its startup fees, a calendar year); a cluster's open entries are a set of
+those objects, so no run looks a key up in a dictionary of a million keys. A run is settled into
+drafts (plain tuples) and its :class:`Line` objects are made from them with their slots set directly.
+The cyclic garbage collector is paused during a computation (no reference cycles are made) and the
+working state is freed before it resumes. A large scenario (:data:`PARALLEL_MIN_MEMBERSHIPS`) is
+computed in two processes when two cores are free and no other thread runs: the clusters are split
+in two parts (in id order), each computed from every practice ever in one of its clusters and settling
+only its own; the forked part sends its runs' drafts through a temporary file, announcing each through
+a pipe, and this process makes their results, reading while the forked part still computes, and puts
+them after its own (the same result, see :func:`simulate`). Measured with ``bin/bench`` on a shared
+2-core machine (``docs/benchmarks.md``): 1.700 practices, 110 clusters, 8 years, 32 runs in ≈0,13 s;
+ten times that in ≈1,7 s; a hundred times that in ≈11 s with two processes (≈18 s in one), 1,5 GB for
+both.
 """
 
 from __future__ import annotations
 
-import copyreg
 import datetime as dt
 import os
 import pickle
@@ -92,10 +96,11 @@ import threading
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from klynge.core.money import ORE, to_ore
 from klynge.core.scenario import Dated, Scenario
@@ -302,7 +307,7 @@ class _Spec(NamedTuple):
     days_in_year: int | None
     capacities: int | None
     patients: int | None
-    rate_ore: int
+    rate_ore: int | None  # None: an adjustment
     amount_ore: int
     rule: str
 
@@ -319,28 +324,15 @@ class _PracticeFacts(NamedTuple):
     memberships: tuple[_M, ...]
     capacities: _Records
     patients: _Records
-    # the sorted days on which a membership (its start or its end), a capacity, a patient count becomes
-    # visible: what is visible of each kind changes only on its days
+    # the sorted days on which a membership (its start or its end), a capacity becomes visible: what
+    # is visible of each kind changes only on its days (patient counts are looked up as needed)
     member_days: tuple[int, ...]
     capacity_days: tuple[int, ...]
-    patient_days: tuple[int, ...]
 
 
 # What a trigger may change (bits): the startup fees, the capacity years, the patient years; ALL
 # means everything of the practice (a membership became visible, eligible or ended).
 STARTUP_SCOPE, CAPACITY_SCOPE, PATIENTS_SCOPE, ALL_SCOPE = 1, 2, 4, 8
-
-
-class _Visible(NamedTuple):
-    valid_until: int  # the next day a fact of the practice becomes visible: then this may differ
-    members: tuple[tuple[_M, int | None, bool], ...]  # (membership, end or None, moved into)
-    capacity_from: list[int]
-    capacity_count: list[int]
-    patient_from: list[int]
-    patient_count: list[int]
-    members_until: int  # the next day on which the members, the capacities, the patients may differ
-    capacities_until: int
-    patients_until: int
 
 
 NEVER = dt.date.max.toordinal() + 1
@@ -389,6 +381,10 @@ class _Facts:
                 else ("net", DEFAULT_PROCESSING_DAYS)
             )
         self._years: dict[int, _Year | None] = {}
+        self._rate_years = sorted(
+            {year for scheme in scenario.schemes for year, _rate in scheme.annual_rates}
+        )
+        self._first_payment: dict[int, int] = {}
         by_practice: dict[str, list[_M]] = defaultdict(list)
         fees: dict[dt.date, tuple[int | None, int, str]] = {}  # joined -> (fee in øre, anniversary, ISO)
         for fact in scenario.memberships:
@@ -463,12 +459,17 @@ class _Facts:
             # a capacity value changes its startup fees and capacity years from its own year, a patient
             # count the patient years from its year; a membership that becomes visible, eligible or
             # ends changes everything; the day a membership begins or its cluster is completed, only
-            # the startup fees (A7 needs both).
+            # the startup fees (A7 needs both). Nothing is payable to a practice without memberships.
             scoped: set[tuple[int, int, int]] = set()
-            for start, recorded, _count in caps:
+            for start, recorded, _count in caps if ms else ():
                 scoped.add((recorded, year_of(start), STARTUP_SCOPE | CAPACITY_SCOPE))
-            for start, recorded, _count in pats:
-                scoped.add((recorded, year_of(start), PATIENTS_SCOPE))
+            for start, recorded, _count in pats if ms else ():
+                # A patient year is computed for every practice when its payment date has passed
+                # (:meth:`_Book.update`), so a count recorded before the payment date of the first
+                # patient year it can change (its own year or a later one) needs no trigger of its own.
+                from_year = year_of(start)
+                if recorded >= self._first_payment_day(from_year):
+                    scoped.add((recorded, from_year, PATIENTS_SCOPE))
             for m in ms:
                 for day in (m.recorded, m.left_recorded, m.eligible_from):
                     if day is not None:
@@ -488,7 +489,6 @@ class _Facts:
                 pats,
                 tuple(sorted(member_days)),
                 tuple(sorted({r for _f, r, _c in caps})),
-                tuple(sorted({r for _f, r, _c in pats})),
             )
         self._days = sorted(self._by_day)
         self.order = {number: i for i, number in enumerate(self.practices)}
@@ -505,6 +505,20 @@ class _Facts:
                 else:
                     found[number] = (year, scope)
         return found
+
+    def _first_payment_day(self, from_year: int) -> int:
+        """The payment date of the first patient year from ``from_year`` on (:data:`NEVER` without one;
+        the payment dates of later years are later)."""
+        day = self._first_payment.get(from_year)
+        if day is None:
+            day = NEVER
+            for year in self._rate_years:  # only a year with a rate has a rule
+                rule = self.year(year) if year >= from_year else None
+                if rule is not None and rule.basis == "patients":
+                    day = rule.payment_day
+                    break
+            self._first_payment[from_year] = day
+        return day
 
     def year(self, year: int) -> _Year | None:
         """The scheme rule of a year, or ``None`` without a scheme or a rate for it."""
@@ -539,40 +553,58 @@ def _next_day(days: tuple[int, ...], day: int) -> int:
     return days[i] if i < len(days) else NEVER
 
 
-def _visible(pf: _PracticeFacts, day: int, old: _Visible | None = None) -> _Visible:
-    """What of the practice is visible on ``day``; the parts of ``old`` (visible on an earlier day)
-    that cannot have changed by ``day`` are reused."""
-    if old is not None and old.members_until > day:
-        members, members_until = old.members, old.members_until
-    else:
-        ms = [m for m in pf.memberships if m.recorded <= day]
-        found = []
-        for i, m in enumerate(ms):
-            end = m.left if m.left is not None and (m.left_recorded or m.left) <= day else None
-            if i + 1 < len(ms) and (end is None or ms[i + 1].joined < end):
-                end = ms[i + 1].joined  # a later membership is visible: this one has ended (A8)
-            moved = i > 0 and ms[i - 1].cluster != m.cluster
-            found.append((m, end, moved))
-        members, members_until = tuple(found), _next_day(pf.member_days, day)
-    if old is not None and old.capacities_until > day:
-        caps, caps_until = (old.capacity_from, old.capacity_count), old.capacities_until
-    else:
-        caps, caps_until = _timeline(pf.capacities, day), _next_day(pf.capacity_days, day)
-    if old is not None and old.patients_until > day:
-        pats, pats_until = (old.patient_from, old.patient_count), old.patients_until
-    else:
-        pats, pats_until = _timeline(pf.patients, day), _next_day(pf.patient_days, day)
-    return _Visible(
-        min(members_until, caps_until, pats_until),
-        members,
-        caps[0],
-        caps[1],
-        pats[0],
-        pats[1],
-        members_until,
-        caps_until,
-        pats_until,
+class _Visible:
+    """What of a practice's memberships and capacities is visible on the day it was last brought up to
+    (:meth:`bring_to`), kept per practice and updated in place: each part only once a fact of its kind
+    has become visible since (its ``*_until`` day). Patient counts are not kept: a patient year needs
+    only the count on its count date (:func:`_value_on`)."""
+
+    __slots__ = (
+        "capacities_until",
+        "capacity_count",
+        "capacity_from",
+        "members",
+        "members_until",
+        "valid_until",
     )
+
+    def __init__(self) -> None:
+        self.valid_until = -1  # the next day a fact of the practice becomes visible: then this may differ
+        self.members: tuple[tuple[_M, int | None, bool], ...] = ()  # (membership, end or None, moved into)
+        self.members_until = -1
+        self.capacity_from: list[int] = []  # the capacity timeline (_timeline)
+        self.capacity_count: list[int] = []
+        self.capacities_until = -1
+
+    def bring_to(self, pf: _PracticeFacts, day: int) -> None:
+        """What is visible on ``day`` (not before the day it was last brought to)."""
+        if self.members_until <= day:
+            ms = [m for m in pf.memberships if m.recorded <= day]
+            found = []
+            for i, m in enumerate(ms):
+                end = m.left if m.left is not None and (m.left_recorded or m.left) <= day else None
+                if i + 1 < len(ms) and (end is None or ms[i + 1].joined < end):
+                    end = ms[i + 1].joined  # a later membership is visible: this one has ended (A8)
+                moved = i > 0 and ms[i - 1].cluster != m.cluster
+                found.append((m, end, moved))
+            self.members, self.members_until = tuple(found), _next_day(pf.member_days, day)
+        if self.capacities_until <= day:
+            self.capacity_from, self.capacity_count = _timeline(pf.capacities, day)
+            self.capacities_until = _next_day(pf.capacity_days, day)
+        self.valid_until = min(self.members_until, self.capacities_until)
+
+
+def _value_on(records: _Records, visible_on: int, day: int) -> int:
+    """The count on ``day`` as known on ``visible_on``: of the records visible then, the latest
+    recorded one with the latest ``from`` not after ``day`` (0 without one). The same as
+    ``_count_on(*_timeline(records, visible_on), day)``, without building the timeline."""
+    value = 0
+    for start, recorded, count in records:  # sorted by (from, recorded)
+        if start > day:
+            break
+        if recorded <= visible_on:
+            value = count
+    return value
 
 
 def _eligible(m: _M, day: int) -> bool:
@@ -676,12 +708,14 @@ def _patients_chunk(pf: _PracticeFacts, vis: _Visible, day: int, year: _Year) ->
     if day < year.payment_day:
         return chunk
     count_day = year.count_day
+    patients = -1  # not looked up yet
     for m, end, moved in vis.members:
         if not _eligible(m, day) or m.start > count_day or m.recorded > count_day:
             continue
         if end is not None and end <= count_day:
             continue
-        patients = _count_on(vis.patient_from, vis.patient_count, count_day)
+        if patients < 0:
+            patients = _value_on(pf.patients, day, count_day)
         if patients <= 0:
             continue
         amount = year.rate_ore * patients
@@ -723,14 +757,39 @@ def _chunk_years(vis: _Visible, day: int) -> range:
 
 
 # --- Settlement -----------------------------------------------------------------------------------
+#
+# A run is first settled into *drafts*: plain tuples of strings and integers, whose lines are the
+# payable specs themselves (an adjustment or a repaid startup fee is a spec too, with ``rate_ore``
+# ``None`` for an adjustment). :func:`_run_result` makes them the public values (:class:`Line` with
+# dates and Decimal kroner). A forked half of :func:`simulate` sends its drafts, which pickle fast,
+# instead of the results, and the parent makes the results of both halves.
+
+# (kind, practice, first, last, days, days_in_year, capacities, patients, rate_ore, amount_ore, rule):
+# the fields of a _Spec, also as a plain tuple after pickling
+_SpecValues = tuple[str, str, int, int, int | None, int | None, int | None, int | None, int | None, int, str]
+# (cluster, amount in øre, expected arrival (ordinals), lines)
+_PayoutDraft = tuple[str, int, tuple[int, int], tuple[_SpecValues, ...]]
+# (cluster, amount in øre, reason, practice, rule, lines)
+_ClaimDraft = tuple[str, int, str, str, str, tuple[_SpecValues, ...]]
+# (run date (ordinal), payouts, claims, carried forward as (cluster, amount in øre))
+_RunDraft = tuple[int, tuple[_PayoutDraft, ...], tuple[_ClaimDraft, ...], tuple[tuple[str, int], ...]]
 
 
-def _key_period(key: SettledKey) -> tuple[dt.date, dt.date]:
+def _key_period(key: SettledKey) -> tuple[int, int]:
+    """The period of a key, as ordinals: its calendar year, or its membership's ``joined`` day."""
     if key.kind == ANNUAL:
         year = int(key.period)
-        return dt.date(year, 1, 1), dt.date(year, 12, 31)
-    joined = dt.date.fromisoformat(key.period)
+        return dt.date(year, 1, 1).toordinal(), dt.date(year, 12, 31).toordinal()
+    joined = dt.date.fromisoformat(key.period).toordinal()
     return joined, joined
+
+
+def _adjustment(key: SettledKey, amount_ore: int, rule: str = "A9") -> _Spec:
+    """An adjustment line of a key's period (A9, or the rule of a claim)."""
+    first, last = _key_period(key)
+    return _tuple(
+        _Spec, (ADJUSTMENT, key.practice, first, last, None, None, None, None, None, amount_ore, rule)
+    )
 
 
 _DAYS: dict[int, dt.date] = {}  # ordinal → date, shared by the lines (dates are immutable)
@@ -744,159 +803,292 @@ def _day(ordinal: int) -> dt.date:
     return day
 
 
-_LINE_SETTERS = tuple(Line.__dict__[name].__set__ for name in Line.__slots__)
-_SET_KIND, _SET_PRACTICE, _SET_FROM, _SET_TO, _SET_DAYS, _SET_CAPACITIES = _LINE_SETTERS[:6]
-_SET_RATE, _SET_AMOUNT, _SET_RULE, _SET_PATIENTS, _SET_DAYS_IN_YEAR = _LINE_SETTERS[6:]
-_new = object.__new__
+class _LineBuilder:
+    """A mutable twin of :class:`Line` (the same slots, in the same order) to make lines fast.
+
+    ``Line(...)`` goes through the frozen dataclass's ``__init__``, one ``object.__setattr__`` per field
+    by a generic path; a large simulation makes over a million lines. A builder sets its slots with
+    plain attribute assignments and is then turned into a :class:`Line` by assigning ``__class__``,
+    which Python allows between classes of the same layout (same base, same slots). The result is a
+    real ``Line``, equal to and indistinguishable from one made by ``Line(...)`` (≈ 4 × faster)."""
+
+    __slots__ = Line.__slots__
+
+    def __init__(
+        self,
+        kind: str,
+        practice: str,
+        period_from: dt.date,
+        period_to: dt.date,
+        days: int | None,
+        capacities: int | None,
+        rate: Decimal | None,
+        amount: Decimal,
+        rule: str,
+        patients: int | None,
+        days_in_year: int | None,
+    ) -> None:
+        self.kind = kind
+        self.practice = practice
+        self.period_from = period_from
+        self.period_to = period_to
+        self.days = days
+        self.capacities = capacities
+        self.rate = rate
+        self.amount = amount
+        self.rule = rule
+        self.patients = patients
+        self.days_in_year = days_in_year
 
 
-def _new_line(
-    kind: str,
-    practice: str,
-    period_from: dt.date,
-    period_to: dt.date,
-    days: int | None,
-    capacities: int | None,
-    rate: Decimal | None,
-    amount: Decimal,
-    rule: str,
-    patients: int | None = None,
-    days_in_year: int | None = None,
-) -> Line:
-    """``Line(...)`` without the frozen dataclass's ``__init__`` (one ``object.__setattr__`` per field
-    through a generic path): the slots are set directly, the result is the same (≈ 1,5 × faster; a
-    large simulation makes a million lines)."""
-    line = _new(Line)
-    _SET_KIND(line, kind)
-    _SET_PRACTICE(line, practice)
-    _SET_FROM(line, period_from)
-    _SET_TO(line, period_to)
-    _SET_DAYS(line, days)
-    _SET_CAPACITIES(line, capacities)
-    _SET_RATE(line, rate)
-    _SET_AMOUNT(line, amount)
-    _SET_RULE(line, rule)
-    _SET_PATIENTS(line, patients)
-    _SET_DAYS_IN_YEAR(line, days_in_year)
+def _line(spec: _SpecValues) -> Line:
+    """The :class:`Line` of a spec (a :class:`_Spec` or its plain tuple)."""
+    kind, practice, first, last, days, days_in_year, capacities, patients, rate_ore, amount_ore, rule = spec
+    if rate_ore is None:
+        rate = None
+    else:
+        rate = _RATES.get(rate_ore)
+        if rate is None:
+            rate = _RATES[rate_ore] = _kroner(rate_ore)
+    days_map = _DAYS  # looked up here first: a call of _day per date costs ≈ 0,2 s at 100 ×
+    period_from = days_map.get(first) or _day(first)
+    period_to = days_map.get(last) or _day(last)
+    line: Any = _LineBuilder(
+        kind,
+        practice,
+        period_from,
+        period_to,
+        days,
+        capacities,
+        rate,
+        _kroner(amount_ore),
+        rule,
+        patients,
+        days_in_year,
+    )
+    line.__class__ = Line  # see _LineBuilder
     return line
 
 
-def _line(spec: _Spec) -> Line:
-    rate = _RATES.get(spec.rate_ore)
-    if rate is None:
-        rate = _RATES[spec.rate_ore] = _kroner(spec.rate_ore)
-    return _new_line(
-        spec.kind,
-        spec.practice,
-        _day(spec.first),
-        _day(spec.last),
-        spec.days,
-        spec.capacities,
-        rate,
-        _kroner(spec.amount_ore),
-        spec.rule,
-        spec.patients,
-        spec.days_in_year,
+def _run_result(draft: _RunDraft) -> RunResult:
+    """The public result of a settled run."""
+    day, payouts, claims, carried = draft
+    return RunResult(
+        _day(day),
+        tuple(
+            Payout(
+                cluster,
+                _kroner(amount),
+                (_day(fastest), _day(slowest)),
+                tuple([_line(spec) for spec in lines]),
+            )
+            for cluster, amount, (fastest, slowest), lines in payouts
+        ),
+        tuple(
+            Claim(cluster, _kroner(amount), reason, practice, rule, tuple([_line(spec) for spec in lines]))
+            for cluster, amount, reason, practice, rule, lines in claims
+        ),
+        tuple(CarriedForward(cluster, _kroner(amount)) for cluster, amount in carried),
     )
 
 
-def _adjustment(key: SettledKey, amount_ore: int, rule: str = "A9") -> Line:
-    first, last = _key_period(key)
-    return _new_line(ADJUSTMENT, key.practice, first, last, None, None, None, _kroner(amount_ore), rule)
+def _plain(lines: tuple[_SpecValues, ...]) -> tuple[_SpecValues, ...]:
+    """Specs as plain tuples: a named tuple pickles through a Python call, a tuple does not."""
+    return cast("tuple[_SpecValues, ...]", tuple(map(tuple, lines)))
+
+
+def _plain_run(draft: _RunDraft) -> _RunDraft:
+    """A run's draft with its specs as plain tuples (to be pickled)."""
+    day, payouts, claims, carried = draft
+    return (
+        day,
+        tuple((c, amount, arrival, _plain(lines)) for c, amount, arrival, lines in payouts),
+        tuple((c, amount, reason, p, rule, _plain(lines)) for c, amount, reason, p, rule, lines in claims),
+        carried,
+    )
 
 
 def _line_order(key: SettledKey) -> tuple[str, int, str]:
     return key.practice, 0 if key.kind == STARTUP_FEE else 1, key.period
 
 
+def _chunk_id(key: SettledKey) -> int:
+    """The chunk a key belongs to: 0 for a startup fee, the year for an annual key; a key the engine
+    never computes (another kind, a period that is not a year) gets -1 and is only ever settled."""
+    if key.kind == STARTUP_FEE:
+        return STARTUP_CHUNK
+    if key.kind == ANNUAL:
+        try:
+            return int(key.period)
+        except ValueError:
+            return -1
+    return -1
+
+
+class _Entry:
+    """The state of one :class:`SettledKey`: what the facts make payable now (``payable``, in øre, with
+    the ``specs`` of the lines that make it) and what earlier runs settled (``settled``, in øre).
+
+    The key is *open* (its cluster's run has something to settle) exactly when ``payable != settled``;
+    the open entries of a cluster are in ``_Book.open``. The specs are kept only while the key is open
+    (a run shows them) unless the book keeps them all (:func:`payable_at`).
+    """
+
+    __slots__ = ("key", "payable", "settled", "specs")
+
+    def __init__(self, key: SettledKey, payable: int, settled: int, specs: tuple[_Spec, ...]) -> None:
+        self.key = key
+        self.payable = payable
+        self.settled = settled
+        self.specs = specs
+
+
+def _entry_order(entry: _Entry) -> tuple[str, int, str]:
+    return _line_order(entry.key)
+
+
+class _PracticeBook:
+    """Everything the book holds for one practice, together (instead of in dictionaries of a million
+    keys, where each key's amounts lay in scattered places): its facts, what of them was visible on the
+    last day it was computed, and its entries per *chunk* — the unit the engine recomputes:
+    :data:`STARTUP_CHUNK` for its startup fees, a calendar year for that year's annual keys (one per
+    cluster it was in that year). A chunk's list holds the entries of every key computed for it the
+    last time and of every key still settled in it; one with nothing payable and nothing settled is
+    dropped when the chunk is next recomputed."""
+
+    __slots__ = ("chunks", "facts", "visible")
+
+    def __init__(self, facts: _PracticeFacts | None) -> None:
+        self.facts = facts  # None: a practice known only from the settled state given to the book
+        self.visible = _Visible()
+        self.chunks: dict[int, list[_Entry]] = {}
+
+
 class _Book:
-    """Payable and settled amounts per key, and the keys of each cluster where they differ."""
+    """Payable and settled amounts per key, kept per practice (:class:`_PracticeBook`), and the open
+    entries of each cluster (where they differ: what its next settlement looks at)."""
 
     def __init__(self, facts: _Facts, settled: Mapping[SettledKey, int], *, keep_specs: bool = False) -> None:
         self.facts = facts
         self.keep_specs = keep_specs  # else only the specs of open keys, which a run may show
-        self.payable: dict[SettledKey, int] = {}
-        self.specs: dict[SettledKey, tuple[_Spec, ...]] = {}
-        self.settled: dict[SettledKey, int] = dict(settled)
-        self.open: dict[str, set[SettledKey]] = defaultdict(set)
-        self.chunks: dict[str, dict[int, tuple[SettledKey, ...]]] = defaultdict(dict)
-        self.visible: dict[str, _Visible] = {}  # per practice, valid until its next trigger date
-        for key in self.settled:
-            self._mark(key)
+        self.books: dict[str, _PracticeBook] = {
+            number: _PracticeBook(pf) for number, pf in facts.practices.items()
+        }
+        # the books of the practices with memberships, in the order of the facts (memory locality)
+        self.member_books = [book for book in self.books.values() if book.facts and book.facts.memberships]
+        self.open: dict[str, set[_Entry]] = defaultdict(set)
+        for key, amount in settled.items():
+            book = self.books.get(key.practice)
+            if book is None:
+                book = self.books[key.practice] = _PracticeBook(None)
+            entry = _Entry(key, 0, amount, ())
+            book.chunks.setdefault(_chunk_id(key), []).append(entry)
+            if amount:
+                self.open[key.cluster].add(entry)
 
-    def _mark(self, key: SettledKey) -> None:
-        open_keys = self.open[key.cluster]
-        if self.payable.get(key, 0) != self.settled.get(key, 0):
-            open_keys.add(key)
-        else:
-            open_keys.discard(key)
+    def entries(self) -> Iterator[_Entry]:
+        """Every entry, practice by practice."""
+        for book in self.books.values():
+            for entries in book.chunks.values():
+                yield from entries
 
-    def _set_chunk(self, practice: str, chunk_id: int, chunk: _Chunk) -> None:
-        chunks = self.chunks[practice]
-        old = chunks.get(chunk_id, ())
-        if not chunk and not old:
+    def settled_ore(self) -> dict[SettledKey, int]:
+        """What is settled per key (non-zero amounts only)."""
+        return {entry.key: entry.settled for entry in self.entries() if entry.settled}
+
+    def _set_chunk(self, book: _PracticeBook, chunk_id: int, chunk: _Chunk) -> None:
+        """Make the entries of a chunk what ``chunk`` (just computed) says is payable, and mark them
+        open or not."""
+        old = book.chunks.get(chunk_id)
+        keep_specs = self.keep_specs
+        if not old:  # the common case: a chunk computed for the first time, nothing settled in it
+            if not chunk:
+                return
+            new_entries = []
+            for key, (amount, specs) in chunk.items():
+                entry = _Entry(key, amount, 0, specs if amount or keep_specs else ())
+                new_entries.append(entry)
+                if amount:
+                    self.open[key[0]].add(entry)
+            book.chunks[chunk_id] = new_entries
             return
-        payable, settled, all_specs = self.payable, self.settled, self.specs
-        for key in old:
-            if key not in chunk:
-                del payable[key]
-                all_specs.pop(key, None)
-                self._mark(key)
-        for key, (amount, specs) in chunk.items():
-            payable[key] = amount
-            open_keys = self.open[key[0]]
-            if amount != settled.get(key, 0):
-                open_keys.add(key)
-                all_specs[key] = specs
-            else:
-                open_keys.discard(key)
-                if self.keep_specs:
-                    all_specs[key] = specs
+        entries: list[_Entry] = []
+        matched = 0
+        for entry in old:
+            found = chunk.get(entry.key)
+            if found is None:  # no longer payable
+                entry.payable = 0
+                entry.specs = ()
+                if entry.settled:  # a claim or a netting to come: the entry stays, open
+                    self.open[entry.key[0]].add(entry)
+                    entries.append(entry)
                 else:
-                    all_specs.pop(key, None)
-        if not chunk:
-            del chunks[chunk_id]
-        elif len(old) != len(chunk) or any(key not in chunk for key in old):
-            chunks[chunk_id] = tuple(chunk)
+                    self.open[entry.key[0]].discard(entry)
+                continue
+            matched += 1
+            amount, specs = found
+            entry.payable = amount
+            if amount != entry.settled:
+                self.open[entry.key[0]].add(entry)
+                entry.specs = specs
+            else:
+                self.open[entry.key[0]].discard(entry)
+                entry.specs = specs if keep_specs else ()
+            entries.append(entry)
+        if matched < len(chunk):  # keys new to the chunk
+            known = {entry.key for entry in old}
+            for key, (amount, specs) in chunk.items():
+                if key not in known:
+                    entry = _Entry(key, amount, 0, specs if amount or keep_specs else ())
+                    entries.append(entry)
+                    if amount:
+                        self.open[key[0]].add(entry)
+        if entries:
+            book.chunks[chunk_id] = entries
+        else:
+            del book.chunks[chunk_id]
 
-    def _visible(self, pf: _PracticeFacts, day: int) -> _Visible:
-        vis = self.visible.get(pf.number)
-        if vis is None or vis.valid_until <= day:
-            vis = self.visible[pf.number] = _visible(pf, day, vis)
+    def _visible(self, book: _PracticeBook, pf: _PracticeFacts, day: int) -> _Visible:
+        vis = book.visible
+        if vis.valid_until <= day:
+            vis.bring_to(pf, day)
         return vis
 
-    def _recompute(self, pf: _PracticeFacts, day: int) -> None:
+    def _recompute(self, book: _PracticeBook, pf: _PracticeFacts, day: int) -> None:
         """Recompute every chunk of the practice (startup fees and each year up to ``day``'s)."""
-        vis = self._visible(pf, day)
+        vis = self._visible(book, pf, day)
         wanted = {STARTUP_CHUNK: _startup_chunk(pf, vis, day)}
         for year in _chunk_years(vis, day):
             wanted[year] = _year_chunk(self.facts, pf, vis, day, year)
-        for chunk_id in list(self.chunks.get(pf.number, {})):
+        for chunk_id in list(book.chunks):
             if chunk_id not in wanted:
-                self._set_chunk(pf.number, chunk_id, {})
+                self._set_chunk(book, chunk_id, {})
         for chunk_id, chunk in wanted.items():
-            self._set_chunk(pf.number, chunk_id, chunk)
+            self._set_chunk(book, chunk_id, chunk)
 
-    def _recompute_years(self, pf: _PracticeFacts, day: int, years: Iterable[int], *, scope: int = 0) -> None:
+    def _recompute_years(
+        self, book: _PracticeBook, pf: _PracticeFacts, day: int, years: Iterable[int], *, scope: int = 0
+    ) -> None:
         """Recompute some years (and, with STARTUP_SCOPE, the startup fees) of a practice."""
         if not years and not scope & STARTUP_SCOPE:
             return
-        vis = self._visible(pf, day)
+        vis = self._visible(book, pf, day)
         if not vis.members:
             return
         if scope & STARTUP_SCOPE:
-            self._set_chunk(pf.number, STARTUP_CHUNK, _startup_chunk(pf, vis, day))
+            self._set_chunk(book, STARTUP_CHUNK, _startup_chunk(pf, vis, day))
         for year in years:
-            self._set_chunk(pf.number, year, _year_chunk(self.facts, pf, vis, day, year))
+            self._set_chunk(book, year, _year_chunk(self.facts, pf, vis, day, year))
 
     def update(self, day: int, previous: int | None) -> None:
         """Bring payable up to ``day``; after ``previous`` only what can have changed since:
         the practices with a trigger date in between, and for all, the years begun in between and the
         patient years whose payment date was passed."""
-        practices = self.facts.practices
+        books = self.books
         if previous is None or day < previous:
-            for pf in practices.values():
-                self._recompute(pf, day)
+            for book in books.values():
+                if book.facts is not None:
+                    self._recompute(book, book.facts, day)
             return
         this_year = dt.date.fromordinal(day).year
         last_year = dt.date.fromordinal(previous).year
@@ -914,21 +1106,25 @@ class _Book:
         in_scope: dict[tuple[int, int], list[int]] = {}  # (from year, scope) -> the years to recompute
         for number in sorted(triggered, key=self.facts.order.__getitem__):
             from_year, scope = triggered[number]
-            pf = practices[number]
+            book = books[number]
+            pf = book.facts
+            assert pf is not None  # a triggered practice has facts
             if scope & ALL_SCOPE:
-                self._recompute(pf, day)
+                self._recompute(book, pf, day)
                 continue
             years = in_scope.get((from_year, scope))
             if years is None:
                 years = in_scope[from_year, scope] = sorted(
                     global_years | self._years_in_scope(from_year, this_year, scope, day)
                 )
-            self._recompute_years(pf, day, years, scope=scope)
+            self._recompute_years(book, pf, day, years, scope=scope)
         if global_years:
             ordered = sorted(global_years)
-            for number, pf in practices.items():
-                if number not in triggered and pf.memberships:
-                    self._recompute_years(pf, day, ordered)
+            for book in self.member_books:
+                pf = book.facts
+                assert pf is not None
+                if pf.number not in triggered:
+                    self._recompute_years(book, pf, day, ordered)
 
     def _years_in_scope(self, from_year: int, this_year: int, scope: int, day: int) -> set[int]:
         """The years from ``from_year`` that a trigger of ``scope`` may change by ``day``."""
@@ -945,106 +1141,109 @@ class _Book:
         return years
 
     def settle(
-        self, run_date: dt.date, owned: frozenset[str] | None = None
-    ) -> tuple[RunResult, list[tuple[SettledKey, int]]]:
-        """Settle every cluster with open keys (with ``owned``, only those clusters), in cluster order."""
-        payouts: list[Payout] = []
-        claims: list[Claim] = []
-        carried: list[CarriedForward] = []
+        self, day: int, owned: frozenset[str] | None = None
+    ) -> tuple[_RunDraft, list[tuple[SettledKey, int]]]:
+        """Settle every cluster with open keys (with ``owned``, only those clusters), in cluster order:
+        the run's draft (:func:`_run_result` makes its result) and what it settled per key."""
+        payouts: list[_PayoutDraft] = []
+        claims: list[_ClaimDraft] = []
+        carried: list[tuple[str, int]] = []
         changes: list[tuple[SettledKey, int]] = []
-        clusters = [c for c, keys in self.open.items() if keys and (owned is None or c in owned)]
+        keep_specs = self.keep_specs
+        clusters = [c for c, entries in self.open.items() if entries and (owned is None or c in owned)]
         for cluster in sorted(clusters):
-            payout, cluster_claims, carry, settled_keys = self._settle_cluster(cluster, run_date)
+            open_entries = self.open[cluster]
+            payout, cluster_claims, carry, settled_entries = self._settle_cluster(
+                cluster, sorted(open_entries, key=_entry_order), day
+            )
             if payout is not None:
                 payouts.append(payout)
             claims.extend(cluster_claims)
             if carry is not None:
                 carried.append(carry)
-            payable, settled, open_keys, specs = self.payable, self.settled, self.open[cluster], self.specs
-            for key, delta in settled_keys:
-                changes.append((key, delta))
-                amount = payable.get(key)
-                if amount is not None:
-                    settled[key] = amount
-                else:
-                    settled.pop(key, None)
-                open_keys.discard(key)
-                if not self.keep_specs:
-                    specs.pop(key, None)
-        return RunResult(run_date, tuple(payouts), tuple(claims), tuple(carried)), changes
+            for entry, delta in settled_entries:
+                changes.append((entry.key, delta))
+                entry.settled = entry.payable
+                open_entries.discard(entry)
+                if not keep_specs:
+                    entry.specs = ()
+        return (day, tuple(payouts), tuple(claims), tuple(carried)), changes
 
     def _settle_cluster(
-        self, cluster: str, run_date: dt.date
-    ) -> tuple[Payout | None, list[Claim], CarriedForward | None, list[tuple[SettledKey, int]]]:
+        self, cluster: str, entries: list[_Entry], day: int
+    ) -> tuple[_PayoutDraft | None, list[_ClaimDraft], tuple[str, int] | None, list[tuple[_Entry, int]]]:
+        """The payout, claims and carried balance of one cluster from its open ``entries`` (in line
+        order), with the entries it settles and by how much (nothing is changed here)."""
         regulation, (fastest, slowest) = self.facts.policy.get(cluster, ("net", DEFAULT_PROCESSING_DAYS))
-        payable_get, settled_get = self.payable.get, self.settled.get
-        differences = [
-            (key, payable_get(key, 0) - settled_get(key, 0))
-            for key in sorted(self.open[cluster], key=_line_order)
-        ]
-        to_claim: dict[tuple[str, str], list[tuple[SettledKey, int]]] = defaultdict(list)
-        pool: list[tuple[SettledKey, int]] = []
-        for key, diff in differences:
+        to_claim: dict[tuple[str, str], list[tuple[_Entry, int]]] = defaultdict(list)
+        pool: list[tuple[_Entry, int]] = []
+        for entry in entries:
+            diff = entry.payable - entry.settled
             if diff == 0:
                 continue
-            if key.kind == STARTUP_FEE and diff < 0:
-                to_claim[key.practice, STARTUP_FEE_REPAYMENT].append((key, diff))
-            elif key.kind == ANNUAL and diff < 0 and regulation == "claim":
-                to_claim[key.practice, ANNUAL_OVERPAYMENT].append((key, diff))
+            kind = entry.key.kind
+            if kind == STARTUP_FEE and diff < 0:
+                to_claim[entry.key.practice, STARTUP_FEE_REPAYMENT].append((entry, diff))
+            elif kind == ANNUAL and diff < 0 and regulation == "claim":
+                to_claim[entry.key.practice, ANNUAL_OVERPAYMENT].append((entry, diff))
             else:
-                pool.append((key, diff))
-        settled_keys: list[tuple[SettledKey, int]] = []
-        claims = []
+                pool.append((entry, diff))
+        settled_entries: list[tuple[_Entry, int]] = []
+        claims: list[_ClaimDraft] = []
         for (practice, reason), items in sorted(to_claim.items()):
             rule = "A7" if reason == STARTUP_FEE_REPAYMENT else "A9"
             claims.append(
-                Claim(
+                (
                     cluster,
-                    _kroner(-sum(diff for _k, diff in items)),
+                    -sum(diff for _e, diff in items),
                     reason,
                     practice,
                     rule,
-                    tuple(self._claim_line(key, -diff, rule) for key, diff in items),
+                    tuple(_claim_line(entry, -diff, rule) for entry, diff in items),
                 )
             )
-            settled_keys.extend(items)
-        total = sum(diff for _key, diff in pool)
+            settled_entries.extend(items)
+        total = sum(diff for _entry, diff in pool)
         payout = carry = None
         if total > 0:
-            lines: list[Line] = []
-            for key, diff in pool:
+            lines: list[_SpecValues] = []
+            for entry, diff in pool:
                 if diff < 0:
-                    lines.append(_adjustment(key, diff))
+                    lines.append(_adjustment(entry.key, diff))
                     continue
-                lines.extend(_line(spec) for spec in self.specs.get(key, ()))
-                already = self.settled.get(key, 0)
-                if already:
-                    lines.append(_adjustment(key, -already))
-            arrival = (run_date + dt.timedelta(days=fastest), run_date + dt.timedelta(days=slowest))
-            payout = Payout(cluster, _kroner(total), arrival, tuple(lines))
-            settled_keys.extend(pool)
+                lines.extend(entry.specs)
+                if entry.settled:
+                    lines.append(_adjustment(entry.key, -entry.settled))
+            payout = (cluster, total, (day + fastest, day + slowest), tuple(lines))
+            settled_entries.extend(pool)
         elif total < 0:
-            carry = CarriedForward(cluster, _kroner(-total))
-        return payout, claims, carry, settled_keys
+            carry = (cluster, -total)
+        return payout, claims, carry, settled_entries
 
-    def _claim_line(self, key: SettledKey, claimed: int, rule: str) -> Line:
-        """A repaid startup fee shows the membership (joined to its last day) and the fee per capacity;
-        any other claimed difference is an adjustment of the key's period."""
-        specs = self.specs.get(key, ())
-        if key.kind == STARTUP_FEE and specs and self.payable.get(key, 0) == 0:
-            spec = specs[0]
-            return Line(
+
+def _claim_line(entry: _Entry, claimed: int, rule: str) -> _Spec:
+    """A repaid startup fee shows the membership (joined to its last day) and the fee per capacity;
+    any other claimed difference is an adjustment of the key's period."""
+    key, specs = entry.key, entry.specs
+    if key.kind == STARTUP_FEE and specs and entry.payable == 0:
+        spec = specs[0]
+        return _tuple(
+            _Spec,
+            (
                 STARTUP_FEE,
                 key.practice,
-                dt.date.fromordinal(spec.first),
-                dt.date.fromordinal(spec.last),
+                spec.first,
+                spec.last,
                 None,
                 None,
-                _kroner(spec.rate_ore),
-                _kroner(claimed),
+                None,
+                None,
+                spec.rate_ore,
+                claimed,
                 rule,
-            )
-        return _adjustment(key, claimed, rule)
+            ),
+        )
+    return _adjustment(key, claimed, rule)
 
 
 # --- The public API -------------------------------------------------------------------------------
@@ -1058,14 +1257,20 @@ def run_payouts(scenario: Scenario, run_date: dt.date, settled: SettledState | N
     """
     with _cyclic_gc_paused():
         book = _Book(_Facts(scenario), (settled or SettledState()).ore)
-        book.update(run_date.toordinal(), None)
-        result, changes = book.settle(run_date)
+        day = run_date.toordinal()
+        book.update(day, None)
+        draft, changes = book.settle(day)
+        result = _run_result(draft)
     return RunOutcome(
-        result, SettledState(book.settled), tuple((key, _kroner(delta)) for key, delta in changes)
+        result, SettledState(book.settled_ore()), tuple((key, _kroner(delta)) for key, delta in changes)
     )
 
 
 PARALLEL_MIN_MEMBERSHIPS = 50_000  # below this (the web's upload limit is far below) one process
+# The share of the memberships computed by the forked process: a little more than half, because this
+# process afterwards makes the forked half's results from its drafts (≈ 1 s at 100 ×), while the forked
+# process only writes them.
+FORKED_SHARE = 0.54
 
 
 def simulate(scenario: Scenario, *, workers: int | None = None) -> list[RunResult]:
@@ -1080,7 +1285,7 @@ def simulate(scenario: Scenario, *, workers: int | None = None) -> list[RunResul
     if workers is None:
         workers = 2 if _may_fork(scenario) else 1
     if workers <= 1 or not hasattr(os, "fork"):
-        return _simulate_part(scenario, None, None)
+        return [_run_result(draft) for draft in _simulate_part(scenario, None, None)]
     return _simulate_forked(scenario)
 
 
@@ -1095,31 +1300,25 @@ def _may_fork(scenario: Scenario) -> bool:
 
 def _simulate_part(
     scenario: Scenario, practices: frozenset[str] | None, owned: frozenset[str] | None
-) -> list[RunResult]:
-    """:func:`simulate` of the clusters ``owned`` (all with ``None``), from the facts of ``practices``:
-    every practice that was ever in one of them, so that their keys are complete."""
-    return list(_runs(scenario, practices, owned))
-
-
-def _runs(
-    scenario: Scenario, practices: frozenset[str] | None, owned: frozenset[str] | None
-) -> Iterator[RunResult]:
-    """The runs of :func:`_simulate_part`, one by one (the collector is paused until the last)."""
+) -> Iterator[_RunDraft]:
+    """:func:`simulate` of the clusters ``owned`` (all with ``None``), from the facts of ``practices``
+    (every practice that was ever in one of them, so that their keys are complete): the drafts of the
+    runs, one by one (the collector is paused until the last)."""
     with _cyclic_gc_paused():
         book = _Book(_Facts(scenario, practices), {})
         previous: int | None = None
         for run_date in scenario.runs:
             day = run_date.toordinal()
             book.update(day, previous)
-            yield book.settle(run_date, owned)[0]
+            yield book.settle(day, owned)[0]
             previous = day
         del book  # freed now by reference counting, rather than scanned by the collector once resumed
 
 
-def _halves(scenario: Scenario) -> list[tuple[frozenset[str], frozenset[str]]]:
-    """The clusters in two halves of about the same number of memberships (in the order of their ids,
-    the settlement order), each with the practices that were ever in one of its clusters (a practice
-    that moved between the halves is computed in both; each half settles only its own clusters)."""
+def _halves(scenario: Scenario, first_share: float = 0.5) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """The clusters in two parts, the first with about ``first_share`` of the memberships (in the order
+    of their ids, the settlement order), each with the practices that were ever in one of its clusters
+    (a practice that moved between the parts is computed in both; each settles only its own clusters)."""
     known = {c.id for c in scenario.clusters}
     per_cluster: dict[str, set[str]] = defaultdict(set)
     for m in scenario.memberships:
@@ -1130,7 +1329,7 @@ def _halves(scenario: Scenario) -> list[tuple[frozenset[str], frozenset[str]]]:
     first: list[str] = []
     count = 0
     for cluster in ids:
-        if count * 2 >= total:
+        if count >= total * first_share:
             break
         first.append(cluster)
         count += len(per_cluster[cluster])
@@ -1143,53 +1342,47 @@ def _halves(scenario: Scenario) -> list[tuple[frozenset[str], frozenset[str]]]:
     return parts
 
 
-def _reduce_line(line: Line) -> tuple[Any, tuple[Any, ...]]:
-    return _new_line, tuple(getattr(line, name) for name in Line.__slots__)
-
-
-def _reduce_fields(value: Any) -> tuple[Any, tuple[Any, ...]]:
-    return type(value), tuple(getattr(value, f.name) for f in fields(value))
-
-
 def _simulate_forked(scenario: Scenario) -> list[RunResult]:
-    """The second half of the clusters in a forked process, the first here, merged by cluster: the
-    halves share no cluster, and each half's results are in cluster order, so the first half's come
-    first. The forked process writes each run's results to an unnamed temporary file as soon as it has
-    them (one pickle per run: its memory stays that of its working state) and exits; this process
-    reads them once its own half is done. If the forked process fails, this one computes its half too."""
-    (mine, my_clusters), (theirs, their_clusters) = _halves(scenario)
+    """The second part of the clusters in a forked process, the first here, merged by cluster: the
+    parts share no cluster, and each part's results are in cluster order, so the first part's come
+    first.
+
+    The forked process appends each run's draft (one pickle of plain tuples per run: its memory stays
+    that of its working state) to an unnamed temporary file as soon as it has it, announces its size
+    through a pipe, and exits when done. This process, once its own part is done, takes the forked
+    process's runs as they are announced (reading at its own offsets with ``os.pread``: the file's
+    offset is shared with the writer) and makes their results — so it reads the earlier runs while
+    the forked process still computes the last ones. If the forked process fails, this one computes
+    its part too."""
+    with _cyclic_gc_paused():  # else the collector scans the whole scenario while the sets grow
+        (mine, my_clusters), (theirs, their_clusters) = _halves(scenario, 1 - FORKED_SHARE)
     with tempfile.TemporaryFile() as spool:
+        announcements, announce = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: compute, write, exit without running the parent's clean-up
             status = 1
             try:
-                table: dict[type, Any] = dict(copyreg.dispatch_table)
-                table[Line] = _reduce_line
-                for cls in (Payout, Claim, CarriedForward, RunResult):
-                    table[cls] = _reduce_fields
-                for result in _runs(scenario, theirs, their_clusters):
-                    pickler = pickle.Pickler(spool, pickle.HIGHEST_PROTOCOL)
-                    pickler.dispatch_table = table
-                    pickler.dump(result)
-                    del result, pickler
-                spool.flush()
+                os.close(announcements)
+                for draft in _simulate_part(scenario, theirs, their_clusters):
+                    spool.write(pickle.dumps(_plain_run(draft), pickle.HIGHEST_PROTOCOL))
+                    spool.flush()
+                    os.write(announce, spool.tell().to_bytes(8, "little"))  # where this run ends
+                    del draft
                 status = 0
             finally:
                 os._exit(status)
+        os.close(announce)
         theirs_results: list[RunResult] | None = None
         try:
-            ours = _simulate_part(scenario, mine, my_clusters)
+            ours = [_run_result(draft) for draft in _simulate_part(scenario, mine, my_clusters)]
+            theirs_results = _read_runs(announcements, spool.fileno(), len(ours))
         finally:  # also on an error here: the child is waited for
+            os.close(announcements)
             _pid, status = os.waitpid(pid, 0)
-        if status == 0:
-            spool.seek(0)
-            with _cyclic_gc_paused():
-                try:
-                    theirs_results = [pickle.load(spool) for _run in ours]  # noqa: S301 - our own child
-                except Exception:  # the forked process failed: its half is computed here
-                    theirs_results = None
-    if theirs_results is None:
-        theirs_results = _simulate_part(scenario, theirs, their_clusters)
+        if status != 0:
+            theirs_results = None
+    if theirs_results is None:  # the forked process failed: its part is computed here
+        theirs_results = [_run_result(draft) for draft in _simulate_part(scenario, theirs, their_clusters)]
     return [
         RunResult(
             a.date,
@@ -1201,17 +1394,50 @@ def _simulate_forked(scenario: Scenario) -> list[RunResult]:
     ]
 
 
+def _read_runs(announcements: int, spool: int, count: int) -> list[RunResult] | None:
+    """The results of the ``count`` runs the forked process of :func:`_simulate_forked` writes to the
+    file ``spool``, each read once announced; ``None`` if the process ended (or wrote) short of them."""
+    results = []
+    start = 0
+    with _cyclic_gc_paused():
+        for _run in range(count):
+            announced = b""
+            while len(announced) < 8:  # blocks until the forked process has written the next run
+                more = os.read(announcements, 8 - len(announced))
+                if not more:  # it exited without writing every run
+                    return None
+                announced += more
+            end = int.from_bytes(announced, "little")
+            data = b""
+            while start + len(data) < end:
+                more = os.pread(spool, end - start - len(data), start + len(data))
+                if not more:
+                    return None
+                data += more
+            try:
+                draft = pickle.loads(data)  # noqa: S301 - written by our own forked process
+            except Exception:
+                return None
+            results.append(_run_result(draft))
+            start = end
+    return results
+
+
 def payable_at(scenario: Scenario, run_date: dt.date) -> tuple[Entitlement, ...]:
     """Everything the facts known at ``run_date`` make payable by then, per key with its lines
     (what a run on that date would settle against; keys with nothing payable are left out)."""
     with _cyclic_gc_paused():
         book = _Book(_Facts(scenario), {}, keep_specs=True)
         book.update(run_date.toordinal(), None)
-    return tuple(
-        Entitlement(key, _kroner(amount), tuple(_line(spec) for spec in book.specs[key] if spec.amount_ore))
-        for key, amount in sorted(book.payable.items())
-        if amount
-    )
+        return tuple(
+            Entitlement(
+                entry.key,
+                _kroner(entry.payable),
+                tuple(_line(spec) for spec in entry.specs if spec.amount_ore),
+            )
+            for entry in sorted(book.entries(), key=attrgetter("key"))
+            if entry.payable
+        )
 
 
 # --- JSON (exchange-format.md, ``klynge simulate --json``) -----------------------------------------

@@ -162,6 +162,41 @@ class _Reader:
                 self._dates[value] = day
         return day
 
+    def known_day(self, value: Any) -> dt.date | None:
+        """:meth:`quick_day`, first straight from the cache (only a string can be in it)."""
+        return (self._dates.get(value) if type(value) is str else None) or self.quick_day(value)
+
+    def quick_membership(
+        self, obj: dict[str, Any]
+    ) -> tuple[str, str, dt.date, dt.date | None, dt.date, dt.date | None] | None:
+        """A well-formed membership's (practice, cluster, joined, left, recorded, left_recorded), with
+        the defaults resolved as the careful path in :func:`_parse` does; ``None`` when anything is
+        missing or malformed (then that path reports it). The relations between the fields and to the
+        rest of the file are checked for both."""
+        practice, cluster = obj.get("practice"), obj.get("cluster")
+        if not (type(practice) is str and type(cluster) is str and practice and cluster):
+            return None
+        if len(practice) > MAX_TEXT or len(cluster) > MAX_TEXT:
+            return None
+        joined = self.known_day(obj.get("joined"))
+        if joined is None:
+            return None
+        raw_left, raw_recorded, raw_left_recorded = (
+            obj.get("left"),
+            obj.get("recorded"),
+            obj.get("left_recorded"),
+        )
+        left = recorded = left_recorded = None
+        if raw_left is not None and (left := self.known_day(raw_left)) is None:
+            return None
+        if raw_recorded is not None and (recorded := self.known_day(raw_recorded)) is None:
+            return None
+        if raw_left_recorded is not None and (
+            raw_left is None or (left_recorded := self.known_day(raw_left_recorded)) is None
+        ):
+            return None
+        return practice, cluster, joined, left, recorded or joined, left_recorded or left
+
     def add(self, path: str, code: str, da: str, en: str) -> None:
         self.c.add(path, code, da, en)
 
@@ -326,15 +361,20 @@ class _Reader:
         if not isinstance(raw, list):
             self.add(f"{path}.{key}", "type", f"'{key}' skal være en liste.", f"'{key}' must be a list.")
             return ()
-        values = []
+        found: list[tuple[dt.date, dt.date, int]] = []  # (from, recorded, count)
         seen: set[tuple[dt.date, dt.date]] = set()
-        quick_day = self.quick_day
+        dates, quick_day = self._dates, self.quick_day
         for i, item in enumerate(raw):
             if type(item) is dict:  # the common, well-formed case first, without building paths
-                start = quick_day(item.get("from"))
-                count = item.get("count")
-                raw_recorded = item.get("recorded")
-                recorded = start if raw_recorded is None else quick_day(raw_recorded)
+                raw_start, count, raw_recorded = item.get("from"), item.get("count"), item.get("recorded")
+                # a date seen before straight from the cache (only strings: a list is not hashable)
+                start = (dates.get(raw_start) if type(raw_start) is str else None) or quick_day(raw_start)
+                if raw_recorded is None:
+                    recorded = start
+                else:
+                    recorded = (dates.get(raw_recorded) if type(raw_recorded) is str else None) or quick_day(
+                        raw_recorded
+                    )
                 if (
                     start is not None
                     and recorded is not None
@@ -343,16 +383,16 @@ class _Reader:
                     and (start, recorded) not in seen
                 ):
                     seen.add((start, recorded))
-                    values.append(Dated(start, count, recorded))
+                    found.append((start, recorded, count))
                     continue
             ipath = f"{path}.{key}[{i}]"
             obj = self.obj(item, ipath)
             if obj is None:
                 continue
             start = self.date(obj, "from", ipath)
-            count = self.count(obj, "count", ipath, minimum=minimum, maximum=maximum)
+            checked = self.count(obj, "count", ipath, minimum=minimum, maximum=maximum)
             recorded = self.date(obj, "recorded", ipath, required=False) or start
-            if start is None or count is None or recorded is None:
+            if start is None or checked is None or recorded is None:
                 continue
             if (start, recorded) in seen:
                 self.add(
@@ -362,8 +402,67 @@ class _Reader:
                     "Two values with the same from date and recorded date.",
                 )
             seen.add((start, recorded))
-            values.append(Dated(start, count, recorded))
-        return tuple(sorted(values, key=lambda d: (d.valid_from, d.recorded)))
+            found.append((start, recorded, checked))
+        # In the order of (from, recorded), unique unless a duplicate was reported above (then the
+        # scenario is refused anyway).
+        found.sort()
+        return tuple([_new_dated(start, count, recorded) for start, recorded, count in found])
+
+
+class _MembershipBuilder:
+    """A mutable twin of :class:`Membership`, as :class:`_DatedBuilder` is of ``Dated``."""
+
+    __slots__ = Membership.__slots__
+
+    def __init__(
+        self,
+        practice: str,
+        cluster: str,
+        joined: dt.date,
+        left: dt.date | None,
+        recorded: dt.date,
+        left_recorded: dt.date | None,
+    ) -> None:
+        self.practice = practice
+        self.cluster = cluster
+        self.joined = joined
+        self.left = left
+        self.recorded = recorded
+        self.left_recorded = left_recorded
+
+
+def _new_membership(
+    practice: str,
+    cluster: str,
+    joined: dt.date,
+    left: dt.date | None,
+    recorded: dt.date,
+    left_recorded: dt.date | None,
+) -> Membership:
+    """``Membership(...)``, faster (see :class:`_DatedBuilder`)."""
+    value: Any = _MembershipBuilder(practice, cluster, joined, left, recorded, left_recorded)
+    value.__class__ = Membership
+    return value
+
+
+class _DatedBuilder:
+    """A mutable twin of :class:`Dated` (same slots, same order), turned into a ``Dated`` by assigning
+    ``__class__`` (allowed between classes of the same layout): the frozen dataclass's ``__init__`` sets
+    each field through ``object.__setattr__``, ≈ 2 × slower, and a large file has a million values."""
+
+    __slots__ = Dated.__slots__
+
+    def __init__(self, valid_from: dt.date, count: int, recorded: dt.date) -> None:
+        self.valid_from = valid_from
+        self.count = count
+        self.recorded = recorded
+
+
+def _new_dated(valid_from: dt.date, count: int, recorded: dt.date) -> Dated:
+    """``Dated(valid_from, count, recorded)``, faster (see :class:`_DatedBuilder`)."""
+    value: Any = _DatedBuilder(valid_from, count, recorded)
+    value.__class__ = Dated
+    return value
 
 
 def parse_scenario(data: Any) -> Scenario:
@@ -469,20 +568,26 @@ def _parse(data: Any) -> Scenario:
     memberships: list[Membership] = []
     by_practice: dict[str, list[tuple[str, Membership]]] = defaultdict(list)
     for path, obj in r.items(root, "memberships"):
-        practice = r.text(obj, "practice", path)
-        cluster = r.text(obj, "cluster", path)
-        joined = r.date(obj, "joined", path)
-        left = r.date(obj, "left", path, required=False)
-        recorded = r.date(obj, "recorded", path, required=False) or joined
-        left_recorded = r.date(obj, "left_recorded", path, required=False)
-        if left_recorded is not None and obj.get("left") is None:
-            r.add(
-                f"{path}.left_recorded",
-                "left_recorded_without_left",
-                "'left_recorded' er udfyldt, men 'left' er tom; angiv udmeldelsesdatoen eller fjern feltet.",
-                "'left_recorded' is given but 'left' is empty; give the date it left or remove the field.",
-            )
-        left_recorded = left_recorded or left
+        joined: dt.date | None
+        recorded: dt.date | None
+        quick = r.quick_membership(obj)
+        if quick is not None:
+            practice, cluster, joined, left, recorded, left_recorded = quick
+        else:
+            practice = r.text(obj, "practice", path)
+            cluster = r.text(obj, "cluster", path)
+            joined = r.date(obj, "joined", path)
+            left = r.date(obj, "left", path, required=False)
+            recorded = r.date(obj, "recorded", path, required=False) or joined
+            left_recorded = r.date(obj, "left_recorded", path, required=False)
+            if left_recorded is not None and obj.get("left") is None:
+                r.add(
+                    f"{path}.left_recorded",
+                    "left_recorded_without_left",
+                    "'left_recorded' er udfyldt, men 'left' er tom; angiv udmeldelsesdatoen eller fjern feltet.",
+                    "'left_recorded' is given but 'left' is empty; give the date it left or remove the field.",
+                )
+            left_recorded = left_recorded or left
         if practice and practice not in practice_paths:
             r.add(
                 f"{path}.practice",
@@ -513,10 +618,12 @@ def _parse(data: Any) -> Scenario:
                 f"Joined {joined} is before the cluster's founding assembly {founded_by_id[cluster]}.",
             )
         if joined and recorded and practice and cluster:
-            m = Membership(practice, cluster, joined, left, recorded, left_recorded)
+            m = _new_membership(practice, cluster, joined, left, recorded, left_recorded)
             memberships.append(m)
             by_practice[practice].append((path, m))
     for spans in by_practice.values():
+        if len(spans) == 1:
+            continue
         spans.sort(key=lambda pm: pm[1].joined)
         a = spans[0][1]  # the membership reaching furthest so far: a long one may cover several later ones
         for p2, b in spans[1:]:
