@@ -82,8 +82,8 @@ only its own; the forked part sends its runs' drafts through a temporary file, a
 a pipe, and this process makes their results, reading while the forked part still computes, and puts
 them after its own (the same result, see :func:`simulate`). Measured with ``bin/bench`` on a shared
 2-core machine (``docs/benchmarks.md``): 1.700 practices, 110 clusters, 8 years, 32 runs in ≈0,13 s;
-ten times that in ≈1,7 s; a hundred times that in ≈11 s with two processes (≈18 s in one), 1,5 GB for
-both.
+ten times that in ≈1,7 s; a hundred times that in ≈11 s of runs with two processes (≈20 s in one),
+1,5 GB for both.
 """
 
 from __future__ import annotations
@@ -944,7 +944,9 @@ class _Entry:
 
 
 def _entry_order(entry: _Entry) -> tuple[str, int, str]:
-    return _line_order(entry.key)
+    """:func:`_line_order` of the entry's key (in one call: the runs sort a million entries)."""
+    key = entry.key
+    return key.practice, 0 if key.kind == STARTUP_FEE else 1, key.period
 
 
 class _PracticeBook:
@@ -1141,14 +1143,17 @@ class _Book:
         return years
 
     def settle(
-        self, day: int, owned: frozenset[str] | None = None
-    ) -> tuple[_RunDraft, list[tuple[SettledKey, int]]]:
+        self,
+        day: int,
+        owned: frozenset[str] | None = None,
+        changes: list[tuple[SettledKey, int]] | None = None,
+    ) -> _RunDraft:
         """Settle every cluster with open keys (with ``owned``, only those clusters), in cluster order:
-        the run's draft (:func:`_run_result` makes its result) and what it settled per key."""
+        the run's draft (:func:`_run_result` makes its result); what it settled per key is appended to
+        ``changes`` if given."""
         payouts: list[_PayoutDraft] = []
         claims: list[_ClaimDraft] = []
         carried: list[tuple[str, int]] = []
-        changes: list[tuple[SettledKey, int]] = []
         keep_specs = self.keep_specs
         clusters = [c for c, entries in self.open.items() if entries and (owned is None or c in owned)]
         for cluster in sorted(clusters):
@@ -1162,12 +1167,13 @@ class _Book:
             if carry is not None:
                 carried.append(carry)
             for entry, delta in settled_entries:
-                changes.append((entry.key, delta))
+                if changes is not None:
+                    changes.append((entry.key, delta))
                 entry.settled = entry.payable
                 open_entries.discard(entry)
                 if not keep_specs:
                     entry.specs = ()
-        return (day, tuple(payouts), tuple(claims), tuple(carried)), changes
+        return day, tuple(payouts), tuple(claims), tuple(carried)
 
     def _settle_cluster(
         self, cluster: str, entries: list[_Entry], day: int
@@ -1259,7 +1265,8 @@ def run_payouts(scenario: Scenario, run_date: dt.date, settled: SettledState | N
         book = _Book(_Facts(scenario), (settled or SettledState()).ore)
         day = run_date.toordinal()
         book.update(day, None)
-        draft, changes = book.settle(day)
+        changes: list[tuple[SettledKey, int]] = []
+        draft = book.settle(day, None, changes)
         result = _run_result(draft)
     return RunOutcome(
         result, SettledState(book.settled_ore()), tuple((key, _kroner(delta)) for key, delta in changes)
@@ -1310,7 +1317,7 @@ def _simulate_part(
         for run_date in scenario.runs:
             day = run_date.toordinal()
             book.update(day, previous)
-            yield book.settle(day, owned)[0]
+            yield book.settle(day, owned)
             previous = day
         del book  # freed now by reference counting, rather than scanned by the collector once resumed
 
