@@ -125,6 +125,51 @@ def test_the_ledger_holds_every_released_payout_and_claim_and_balances(
     )
 
 
+def test_every_line_and_settled_key_is_stored_as_the_engine_made_it(
+    example: Any, region: Any, officer: Any, approver: Any
+) -> None:
+    """Lines and settled keys are written as plain rows (``runs.insert_rows``), not model instances:
+    every field of them, for payouts and claims alike, is what the engine decided."""
+    from klynge.core import payouts as engine
+    from klynge.registry.models import GpCluster
+
+    def line(x: Any) -> tuple[Any, ...]:
+        return (
+            x.kind, x.rule, x.practice, x.period_from, x.period_to, x.days, x.days_in_year,
+            x.capacities, x.patients, x.rate, x.amount,
+        )  # fmt: skip
+
+    claims = 0
+    for expected in example["runs"]:
+        day = D.fromisoformat(expected["date"])
+        facts = runs.facts_for(GpCluster.objects.filter(region=region))
+        outcome = engine.run_payouts(facts.scenario, day, facts.settled)
+        run = released(region, officer, approver, day)
+        assert [
+            (p.cluster.external_id, [line(x) for x in p.lines.order_by("id")])
+            for p in run.payouts.order_by("id")
+        ] == [(p.cluster, [line(x) for x in p.lines]) for p in outcome.result.payouts]
+        assert [
+            (c.cluster.external_id, c.practice, [line(x) for x in c.lines.order_by("id")])
+            for c in run.claims.order_by("id")
+        ] == [(c.cluster, c.practice, [line(x) for x in c.lines]) for c in outcome.result.claims]
+        assert all(x.text == "" for x in PayoutLine.objects.filter(payout__run=run))
+        stored = run.settled.select_related("cluster", "payout", "claim").order_by("id")
+        assert [(s.cluster.external_id, s.practice, s.kind, s.period, s.amount) for s in stored] == [
+            (k.cluster, k.practice, k.kind, k.period, delta) for k, delta in outcome.changes if delta
+        ]
+        for s in stored:
+            owner = s.claim if s.claim_id else s.payout
+            assert owner is not None and owner.run_id == run.pk and owner.cluster_id == s.cluster_id
+        claims += run.claims.count()
+    assert claims  # the example has claims too
+
+
+def test_insert_rows_refuses_rows_that_do_not_name_every_column(db: Any) -> None:
+    with pytest.raises(TypeError, match="every column"):
+        runs.insert_rows(SettledAmount, ("run", "cluster", "practice", "kind", "period", "amount"), [])
+
+
 def test_a_second_run_on_the_same_facts_pays_nothing(
     example: Any, region: Any, officer: Any, approver: Any
 ) -> None:
@@ -297,17 +342,20 @@ def test_release_makes_the_payment_file_tells_the_coordinators_and_is_idempotent
 def test_a_failure_in_the_middle_leaves_nothing_and_a_retry_makes_one_run(
     example: Any, region: Any, officer: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = SettledAmount.objects.bulk_create
+    real = runs.insert_rows
 
-    def broken(*args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("database went away")
+    def broken(model: Any, *args: Any, **kwargs: Any) -> Any:
+        if model is SettledAmount:  # the last rows written: payouts and lines are in by then
+            assert PayoutLine.objects.exists()
+            raise RuntimeError("database went away")
+        return real(model, *args, **kwargs)
 
-    monkeypatch.setattr(SettledAmount.objects, "bulk_create", broken)
+    monkeypatch.setattr(runs, "insert_rows", broken)
     with pytest.raises(RuntimeError):
         runs.run_prepare(actor=officer, region=region, run_date=D(2018, 12, 10))
     assert not PayoutRun.objects.exists() and not Payout.objects.exists() and not PayoutLine.objects.exists()
     assert not AuditEntry.objects.filter(action="payout_run.prepare").exists()
-    monkeypatch.setattr(SettledAmount.objects, "bulk_create", real)
+    monkeypatch.setattr(runs, "insert_rows", real)
     run = runs.run_prepare(actor=officer, region=region, run_date=D(2018, 12, 10))
     assert runs.run_prepare(actor=officer, region=region, run_date=D(2018, 12, 10)).pk == run.pk
     assert PayoutRun.objects.count() == 1 and run.payouts.count() == 1
