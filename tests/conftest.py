@@ -14,7 +14,7 @@ from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 D = dt.date
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "domain" / "examples"
+EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "examples"
 
 # CI replays the same examples every run (reproducible); locally Hypothesis explores new ones.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)

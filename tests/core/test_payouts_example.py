@@ -14,7 +14,7 @@ import pytest
 from klynge.core.payouts import RunResult, SettledState, result_to_json, run_payouts, simulate
 from klynge.core.scenario import Scenario, parse_scenario
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "domain" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "examples"
 D = dt.date
 
 

@@ -15,7 +15,7 @@ from klynge.core.scenario import ScenarioError, cvr_is_valid, parse_scenario, sc
 
 EXAMPLE = json.loads(
     (
-        Path(__file__).resolve().parents[3] / "shared" / "domain" / "examples" / "gp-cluster-basic.json"
+        Path(__file__).resolve().parents[1] / "fixtures" / "examples" / "gp-cluster-basic.json"
     ).read_text("utf-8")
 )
 

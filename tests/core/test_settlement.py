@@ -16,7 +16,7 @@ from klynge.core.problems import ProblemsError
 from klynge.core.settlement import Cost, Initiative, Member, settle
 from klynge.core.sharing import Key
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "domain" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "examples"
 
 
 def load(name: str) -> Any:

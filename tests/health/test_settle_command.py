@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "domain" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "examples"
 
 
 def settle(*args: str) -> dict:

@@ -16,15 +16,8 @@ from django.core.management.base import CommandError
 
 from klynge.registry.models import GpCluster, Membership, Practice
 
-# The worked example: the copy in data/, else the shared original beside the project.
-EXAMPLE = next(
-    path
-    for path in (
-        Path(__file__).parent / "data" / "gp-cluster-basic.json",
-        Path(__file__).resolve().parents[3] / "shared" / "domain" / "examples" / "gp-cluster-basic.json",
-    )
-    if path.exists()
-)
+# The worked example (tests/fixtures/examples).
+EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "examples" / "gp-cluster-basic.json"
 KLYNGE = Path(sys.executable).parent / "klynge"
 
 

@@ -19,15 +19,8 @@ from klynge.registry import demo, scenario_io, services
 from klynge.registry.models import CapacityRecord, Document, GpCluster, Membership, PatientCount, Practice
 
 D = dt.date
-# The worked example: the copy in data/, else the shared original beside the project.
-EXAMPLE = next(
-    path
-    for path in (
-        Path(__file__).parent / "data" / "gp-cluster-basic.json",
-        Path(__file__).resolve().parents[3] / "shared" / "domain" / "examples" / "gp-cluster-basic.json",
-    )
-    if path.exists()
-)
+# The worked example (tests/fixtures/examples).
+EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "examples" / "gp-cluster-basic.json"
 
 
 def example() -> dict[str, Any]:

@@ -11,7 +11,7 @@ from django.test import Client
 
 from klynge.registry.models import GpCluster, Membership
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "shared" / "domain" / "examples" / "gp-cluster-basic.json"
+EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "examples" / "gp-cluster-basic.json"
 
 
 def upload(client: Client, data: bytes, dry_run: bool) -> Any:
