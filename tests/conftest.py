@@ -170,6 +170,7 @@ def ledger_flushable(transactional_db: None) -> Any:
     with connection.cursor() as cursor:
         for name in guards:
             cursor.execute(f"DROP TRIGGER {name}")
+        cursor.execute("DELETE FROM health_settlementline")  # refers to the postings
         cursor.execute("DELETE FROM health_settlementposting")  # refers to the entries
         cursor.execute("DELETE FROM ledger_posting")
         cursor.execute("DELETE FROM ledger_journalentry")

@@ -47,8 +47,27 @@ def finance(make_user: Callable[..., Any]) -> Callable[[str], Any]:
     return make
 
 
+TEST_REGIONAL_CODE = "9.99.99"  # a test value: no regional function code is shipped (issue #9)
+
+
 @pytest.fixture
-def guide_initiative(secretariat: Any, health_cluster: Any, members: dict[str, Any]) -> Any:
+def regional_function(admin_user: Any) -> Any:
+    """4.62.88 with a regional function code entered by an administrator, so a region's lines post."""
+    from klynge.health import services
+    from klynge.health.models import ChartFunction
+
+    return services.chart_function_regional_set(
+        actor=admin_user,
+        function=ChartFunction.objects.get(code="4.62.88"),
+        regional_code=TEST_REGIONAL_CODE,
+        regional_name="Testfunktion",
+    )
+
+
+@pytest.fixture
+def guide_initiative(
+    secretariat: Any, health_cluster: Any, members: dict[str, Any], regional_function: Any
+) -> Any:
     """The guide's example: København carries out a 3 mio. kr. initiative shared equally by three."""
     from klynge.health import services
 

@@ -191,9 +191,9 @@ def test_carry_over_needs_the_members_own_finance_officer_and_never_exceeds_the_
 ) -> None:
     services.funds_set(actor=secretariat, member=members["147"], year=2023, amount="1200000")
     frederiksberg, kobenhavn = finance("147"), finance("101")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="Kun Frederiksberg' økonomimedarbejder kan bekræfte"):
         services.carry_over_confirm(actor=kobenhavn, member=members["147"], from_year=2023, amount="1000")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="Kun Frederiksberg' økonomimedarbejder kan bekræfte"):
         services.carry_over_confirm(actor=secretariat, member=members["147"], from_year=2023, amount="1000")
     with pytest.raises(ValidationError) as caught:
         services.carry_over_confirm(
@@ -207,7 +207,7 @@ def test_carry_over_needs_the_members_own_finance_officer_and_never_exceeds_the_
     assert carried.confirmed_by == frederiksberg
     row = selectors.member_year(members["147"], 2024)
     assert row.carried_in == M("200000.00")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match=r"from_year.*allerede bekræftet for Frederiksberg"):
         services.carry_over_confirm(actor=frederiksberg, member=members["147"], from_year=2023, amount="1")
 
 
@@ -227,7 +227,7 @@ def test_another_clusters_secretariat_and_readers_cannot_change_anything(
     outsider = make_user("health_secretariat", health_cluster=other)
     reader = make_user("ssu_reader", region=health_cluster.region)
     for actor in (outsider, reader):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied, match="Du har ikke adgang til sundhedsklyngen"):
             services.cost_set(
                 actor=actor, initiative=guide_initiative, executor=members["101"], year=2023, amount="1"
             )
@@ -258,5 +258,5 @@ def test_status_moves_along_the_lifecycle_and_evaluation_comes_before_evaluated(
     guide_initiative.refresh_from_db()
     assert guide_initiative.status == "reported" and guide_initiative.reported_on == D(2024, 3, 1)
     assert EvaluationQuestion.objects.get(pk=question.pk).answer == "Færre genindlæggelser"
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match=r"status.*kan ikke blive i gang"):
         services.initiative_status_set(actor=secretariat, initiative=guide_initiative, status="running")

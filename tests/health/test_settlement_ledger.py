@@ -40,7 +40,8 @@ def test_the_guides_settlement_is_posted_balanced_per_member_and_mirrored(
     lines = {(p.account.code, p.party): p.amount for p in entry.postings.select_related("account")}
     assert lines[("HK-4.62.88-4.0", "101")] == Decimal("3000000.00")
     assert lines[("HK-4.62.88-4.7", "147")] == Decimal("1000000.00")
-    assert lines[("HK-4.62.88-4.7", "1084")] == Decimal("1000000.00")  # the region pays a municipality
+    # the region pays a municipality, on the regional function an administrator entered
+    assert lines[("HK-9.99.99-4.7", "1084")] == Decimal("1000000.00")
     assert lines[("HK-4.62.88-7.7", "101")] == Decimal("-1000000.00")
     assert lines[("HK-4.62.88-7.8", "101")] == Decimal("-1000000.00")
     # each member's net frame impact leaves its cash account

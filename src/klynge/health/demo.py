@@ -10,7 +10,7 @@ from typing import Any
 
 from klynge.audit.models import AuditEntry
 from klynge.health import services
-from klynge.health.models import CarryOver, HealthCluster, Initiative, Municipality
+from klynge.health.models import CarryOver, ChartFunction, HealthCluster, Initiative, Municipality
 from klynge.registry.models import Region
 
 D = dt.date
@@ -40,7 +40,8 @@ def create_cluster(admin: Any) -> HealthCluster:
 
 def fill(cluster: HealthCluster, secretariat: Any, finance_aalborg: Any, *, post: bool = False) -> None:
     """The demo cluster's figures; ``post``: also post the 2023 settlement in the cluster's ledger
-    (append-only, so only with the demo's payout runs, which make a reset impossible anyway)."""
+    (append-only, so only with the demo's payout runs, which make a reset impossible anyway) — once an
+    administrator has entered the regional function code of 4.62.88, as the region pays in 2023."""
     members = services.members_by_code(cluster)
     region_total = sum(POPULATION.values())
     for year in POTS:
@@ -193,7 +194,9 @@ def fill(cluster: HealthCluster, secretariat: Any, finance_aalborg: Any, *, post
         amount=min(left, services.clean_amount("500000", "amount", "")),
         note="Der er plads inden for servicerammen 2024.",
     )
-    if post:
+    if post and ChartFunction.objects.filter(code="4.62.88").exclude(regional_code="").exists():
+        # the region pays its share on the regional chart, whose function code an administrator
+        # enters (none is shipped); until then 2023 stays open and the reports page says why
         services.settlement_post(actor=secretariat, cluster=cluster, year=2023)
 
 

@@ -34,11 +34,24 @@ class Municipality(models.Model):
 
 
 class ChartFunction(models.Model):
-    """A function code of the public chart of accounts (e.g. 4.62.88 Sundhedsfremme og forebyggelse)."""
+    """A function code of the municipal chart of accounts (e.g. 4.62.88 Sundhedsfremme og forebyggelse)
+    that initiatives are posted on, with the regional chart's function a region posts the same
+    initiative on (``regional_code``). The regional code is entered by an administrator (none is
+    shipped: we ship no code we cannot source); until it is, a region's postings are refused."""
 
     code = models.CharField(_("funktion"), max_length=20, unique=True)
     name = models.CharField(_("navn"), max_length=200)
     active = models.BooleanField(_("i brug"), default=True)
+    regional_code = models.CharField(
+        _("regional funktion"),
+        max_length=20,
+        blank=True,
+        help_text=_(
+            "Funktionen i regionernes budget- og regnskabssystem, som en region konterer indsatser på "
+            "denne kommunale funktion på."
+        ),
+    )
+    regional_name = models.CharField(_("navn på regional funktion"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -186,18 +199,37 @@ class CarryOver(models.Model):
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     confirmed_at = models.DateTimeField(_("bekræftet"))
     note = models.CharField(_("note"), max_length=300, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("trukket tilbage"), null=True, blank=True)
+    withdrawal_reason = models.CharField(_("begrundelse for tilbagetrækning"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["member", "from_year"]
         verbose_name = _("videreførsel")
         verbose_name_plural = _("videreførsler")
         constraints = [
-            models.UniqueConstraint(fields=["member", "from_year"], name="carry_over_one_per_year"),
+            models.UniqueConstraint(
+                fields=["member", "from_year"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="carry_over_one_per_year",
+            ),
             models.CheckConstraint(name="carry_over_positive", condition=Q(amount__gt=0)),
+            # withdrawn only by the finance officer who confirmed it, with a reason
+            models.CheckConstraint(
+                name="carry_over_withdrawn_by_confirmer",
+                condition=Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True, withdrawal_reason="")
+                | (Q(withdrawn_at__isnull=False, withdrawn_by=F("confirmed_by")) & ~Q(withdrawal_reason="")),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.member} {self.from_year} → {self.from_year + 1}: {self.amount}"
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None
 
 
 class Initiative(models.Model):
@@ -369,21 +401,114 @@ class ActualCost(models.Model):
 
 
 class SettlementPosting(models.Model):
-    """Links a year's settlement of a health cluster to the ledger entry that posted it."""
+    """Links a year's settlement of a health cluster to the ledger entry that posted it.
+
+    A correction is a reversal: the secretariat asks for it with a reason, a second person (never the
+    one who asked; service and CHECK constraint) approves it, the voucher is reversed in the ledger
+    (``reversal_entry``) and the year is open again, to be posted anew. A year has at most one posting
+    that is not reversed (partial unique constraint)."""
 
     cluster = models.ForeignKey(HealthCluster, on_delete=models.PROTECT, related_name="postings_done")
     year = models.PositiveSmallIntegerField(_("år"))
     entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
     posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     posted_at = models.DateTimeField(auto_now_add=True)
+    reversal_reason = models.CharField(_("begrundelse for tilbageførsel"), max_length=500, blank=True)
+    reversal_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reversal_requested_at = models.DateTimeField(null=True, blank=True)
+    reversal_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reversal_approved_at = models.DateTimeField(null=True, blank=True)
+    reversal_entry = models.OneToOneField(
+        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
-        ordering = ["cluster", "year"]
+        ordering = ["cluster", "year", "posted_at"]
         verbose_name = _("bogført afregning")
         verbose_name_plural = _("bogførte afregninger")
         constraints = [
-            models.UniqueConstraint(fields=["cluster", "year"], name="health_settlement_posted_once")
+            models.UniqueConstraint(
+                fields=["cluster", "year"],
+                condition=Q(reversal_entry__isnull=True),
+                name="health_settlement_posted_once",
+            ),
+            models.CheckConstraint(
+                name="health_reversal_requested_with_reason",
+                condition=Q(reversal_requested_by__isnull=True, reversal_requested_at__isnull=True)
+                | (
+                    Q(reversal_requested_by__isnull=False, reversal_requested_at__isnull=False)
+                    & ~Q(reversal_reason="")
+                ),
+            ),
+            models.CheckConstraint(
+                name="health_reversal_second_person",
+                condition=Q(reversal_approved_by__isnull=True)
+                | (
+                    Q(reversal_requested_by__isnull=False)
+                    & ~Q(reversal_approved_by=F("reversal_requested_by"))
+                ),
+            ),
+            models.CheckConstraint(
+                name="health_reversal_entry_when_approved",
+                condition=Q(
+                    reversal_approved_by__isnull=True,
+                    reversal_approved_at__isnull=True,
+                    reversal_entry__isnull=True,
+                )
+                | Q(
+                    reversal_approved_by__isnull=False,
+                    reversal_approved_at__isnull=False,
+                    reversal_entry__isnull=False,
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.cluster} {self.year}"
+
+    @property
+    def reversed(self) -> bool:
+        return self.reversal_entry_id is not None
+
+    @property
+    def reversal_pending(self) -> bool:
+        return self.reversal_requested_by_id is not None and self.reversal_entry_id is None
+
+
+class SettlementLine(models.Model):
+    """What one line of a posted settlement voucher is about: the member whose line it is, the
+    initiative, the other member of a payment, and its role. The amount, function and kind are the
+    ledger line's own (``line``), so a posted year's figures are read from its voucher."""
+
+    class Role(models.TextChoices):
+        COST = "cost", _("Udgift (udførende)")
+        PAYMENT_TO = "payment_to", _("Betaling til udførende")
+        PAYMENT_FROM = "payment_from", _("Betaling fra betalende")
+
+    posting = models.ForeignKey(SettlementPosting, on_delete=models.PROTECT, related_name="lines")
+    line = models.OneToOneField("ledger.Posting", on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(HealthMember, on_delete=models.PROTECT, related_name="+")
+    initiative = models.ForeignKey(Initiative, on_delete=models.PROTECT, related_name="+")
+    counterparty = models.ForeignKey(
+        HealthMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    function = models.CharField(_("funktion"), max_length=20)
+    kind = models.CharField(_("art"), max_length=10)
+
+    class Meta:
+        ordering = ["posting", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="health_settlement_line_counterparty",
+                condition=Q(role="cost", counterparty__isnull=True)
+                | Q(role__in=["payment_to", "payment_from"], counterparty__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.posting} {self.role} {self.function}-{self.kind}"

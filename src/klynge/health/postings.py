@@ -12,6 +12,8 @@ import csv
 import io
 from collections.abc import Iterable
 
+from django.utils.translation import gettext as _
+
 from klynge.health.models import HealthCluster, HealthMember
 from klynge.health.selectors import settlement
 
@@ -31,7 +33,10 @@ HEADER = [
 
 def postings_csv(cluster: HealthCluster, members: Iterable[HealthMember], *, year: int | None = None) -> str:
     """The postings of ``members`` (semicolons, decimal comma, UTF-8 with BOM); expense positive,
-    income negative, as in the municipal and regional accounts."""
+    income negative, as in the municipal and regional accounts. Each year as
+    :func:`klynge.health.selectors.year_settlement` has it (a posted year from its voucher). A
+    region's line whose regional function code has not been entered has an empty function and says
+    so in its text, rather than a made-up code."""
     chosen = {str(m.pk): m for m in members}
     every = {str(m.pk): m for m in cluster.members.select_related("municipality", "region")}
     titles = {str(i.pk): i.title for i in cluster.initiatives.all()}
@@ -55,7 +60,13 @@ def postings_csv(cluster: HealthCluster, members: Iterable[HealthMember], *, yea
                 f"{p.amount:.2f}".replace(".", ","),
                 other.name if other else "",
                 other.code if other else "",
-                p.text,
+                p.text
+                if p.function
+                else _(
+                    "%(text)s – REGIONAL FUNKTION MANGLER: en administrator skal indtaste regionens "
+                    "funktionskode under Kontoplan (funktioner)"
+                )
+                % {"text": p.text},
             ]
         )
     return out.getvalue()

@@ -7,6 +7,7 @@ nothing is half-changed. Who may do what is decided in :mod:`klynge.accounts.acc
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -42,6 +43,7 @@ from klynge.health.models import (
     InitiativeParty,
     Municipality,
     Population,
+    SettlementLine,
     SettlementPosting,
 )
 from klynge.ledger import services as ledger
@@ -99,6 +101,74 @@ def clean_year(value: Any, field: str = "year") -> int:
 
 def _audit(actor: Any, action: str, summary: str, obj: Any, before: Any = None, after: Any = None) -> None:
     record(actor=actor, action=action, summary=summary, obj=obj, before=before, after=after)
+
+
+# --- A booked year is frozen ------------------------------------------------------------------------
+
+
+def posted_year(cluster: HealthCluster, year: int) -> SettlementPosting | None:
+    """The posting of ``year``'s settlement that stands (not reversed), if any."""
+    return (
+        SettlementPosting.objects.filter(cluster_id=cluster.pk, year=year, reversal_entry__isnull=True)
+        .select_related("entry")
+        .first()
+    )
+
+
+def _frozen(cluster: HealthCluster, year: int, field: str, label: str) -> None:
+    """Refuse a change to a fact a posted settlement was computed from, saying why and how to correct."""
+    posting = posted_year(cluster, year)
+    if posting is None:
+        return
+    raise _refuse(
+        field,
+        _(
+            "%(label)s: afregningen for %(year)s er bogført (bilag %(number)s), så de tal, den er beregnet "
+            "af, er låst. Ret dem ved at tilbageføre bilaget under Rapporter og bogføring med en "
+            "begrundelse; når en anden person har godkendt tilbageførslen, kan du rette og bogføre "
+            "%(year)s igen."
+        )
+        % {"label": label, "year": year, "number": posting.entry.voucher_number},
+    )
+
+
+def _carry_overs_hold(cluster: HealthCluster, years: Any, field: str, label: str) -> None:
+    """Check the confirmed carry-overs out of ``years`` again, after a change (inside its transaction):
+    a change that leaves a member less unused than it carried over is refused, with the figures, and
+    the caller's transaction rolls back."""
+    from klynge.health.selectors import cluster_year
+
+    wanted = sorted(set(years))
+    active = list(
+        CarryOver.objects.filter(member__cluster=cluster, from_year__in=wanted, withdrawn_at__isnull=True)
+        .select_related("member__municipality", "member__region")
+        .order_by("from_year", "member__position")
+    )
+    for year in sorted({c.from_year for c in active}):
+        try:
+            rows = {r.member.pk: r for r in cluster_year(cluster, year)}
+        except SharingKeyError as exc:
+            raise _key_error(exc) from exc
+        for c in (c for c in active if c.from_year == year):
+            left = rows[c.member_id].remaining
+            if c.amount > left:
+                raise _refuse(
+                    field,
+                    _(
+                        "%(label)s: ændringen ville give %(member)s %(left)s kr. tilbage af %(year)s, men "
+                        "%(carried)s kr. er bekræftet videreført til %(next)s. Bed økonomimedarbejderen, "
+                        "der bekræftede videreførslen, om at trække den tilbage (og bekræfte et mindre "
+                        "beløb), eller ret ændringen."
+                    )
+                    % {
+                        "label": label,
+                        "member": c.member.name,
+                        "left": format_dkk(left),
+                        "year": year,
+                        "carried": format_dkk(c.amount),
+                        "next": year + 1,
+                    },
+                )
 
 
 # --- The cluster and its members ------------------------------------------------------------------
@@ -186,8 +256,12 @@ def population_set(*, actor: Any, member: HealthMember, year: int, count: Any) -
     clean_year(year)
     if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 10_000_000:
         raise _refuse("count", _("Indbyggere: skriv et helt tal mellem 0 og 10.000.000."))
+    _frozen(member.cluster, year, "count", _("Indbyggere"))
     before = snapshot(Population.objects.filter(member=member, year=year).first())
     obj, _created = Population.objects.update_or_create(member=member, year=year, defaults={"count": count})
+    # a year without its own population is settled with the latest earlier one's
+    later = CarryOver.objects.filter(member__cluster=member.cluster_id, from_year__gte=year)
+    _carry_overs_hold(member.cluster, later.values_list("from_year", flat=True), "count", _("Indbyggere"))
     _audit(
         actor,
         "health.population",
@@ -209,12 +283,14 @@ def funds_set(*, actor: Any, member: HealthMember, year: int, amount: Any, note:
     require_health(actor, Action.EDIT, member.cluster)
     clean_year(year)
     value = clean_amount(amount, "amount", _("Beløb"))
+    _frozen(member.cluster, year, "amount", _("Fælles midler"))
     before = snapshot(CommonFund.objects.filter(member=member, year=year).first())
     obj, _created = CommonFund.objects.update_or_create(
         member=member,
         year=year,
         defaults={"amount": value, "source": CommonFund.Source.ENTERED, "note": note},
     )
+    _carry_overs_hold(member.cluster, [year], "amount", _("Fælles midler"))
     _audit(
         actor,
         "health.funds",
@@ -258,6 +334,7 @@ def funds_distribute(
     require_health(actor, Action.EDIT, cluster)
     clean_year(year)
     total = clean_amount(pot, "pot", _("Pulje"))
+    _frozen(cluster, year, "pot", _("Pulje"))
     members = list(cluster.members.select_related("municipality", "region"))
     key = _key(key_type, members, percents)
     population = {str(p.member_id): p.count for p in Population.objects.filter(member__in=members, year=year)}
@@ -282,6 +359,7 @@ def funds_distribute(
             },
         )
         stored.append(obj)
+    _carry_overs_hold(cluster, [year], "pot", _("Pulje"))
     _audit(
         actor,
         "health.funds_distribute",
@@ -327,12 +405,26 @@ def unused(member: HealthMember, year: int) -> Decimal:
     return member_year(member, year).remaining
 
 
+def _year_ended(year: int, field: str) -> None:
+    today = timezone.localdate()
+    if year >= today.year:
+        raise _refuse(
+            field,
+            _(
+                "Fra år: %(year)s er ikke slut endnu, så der kan ikke videreføres noget fra det; "
+                "bekræft videreførslen fra 1. januar %(next)s, når årets udgifter er kendt."
+            )
+            % {"year": year, "next": year + 1},
+        )
+
+
 @transaction.atomic
 def carry_over_confirm(
     *, actor: Any, member: HealthMember, from_year: int, amount: Any, note: str = ""
 ) -> CarryOver:
     """The member's finance officer confirms room within its expenditure ceiling to carry ``amount``
-    of the unused funds of ``from_year`` to the next year (never more than is unused)."""
+    of the unused funds of ``from_year`` to the next year (never more than is unused; never out of a
+    year that has not ended; never out of a posted year, whose facts are frozen)."""
     codes = organisations(actor)
     if codes is not None and member.code not in codes:
         raise PermissionDenied(
@@ -340,13 +432,19 @@ def carry_over_confirm(
             % {"member": member.name}
         )
     clean_year(from_year, "from_year")
+    _year_ended(from_year, "from_year")
     value = clean_amount(amount, "amount", _("Beløb"))
     if value <= 0:
         raise _refuse("amount", _("Beløb: skal være større end 0 kr."))
-    if CarryOver.objects.filter(member=member, from_year=from_year).exists():
+    _frozen(member.cluster, from_year, "from_year", _("Videreførsel"))
+    HealthMember.objects.select_for_update().get(pk=member.pk)  # one confirmation at a time per member
+    if CarryOver.objects.filter(member=member, from_year=from_year, withdrawn_at__isnull=True).exists():
         raise _refuse(
             "from_year",
-            _("Videreførsel fra %(year)s er allerede bekræftet for %(member)s.")
+            _(
+                "Videreførsel fra %(year)s er allerede bekræftet for %(member)s; træk den tilbage først, "
+                "hvis beløbet skal ændres."
+            )
             % {"year": from_year, "member": member.name},
         )
     left = unused(member, from_year)
@@ -369,6 +467,8 @@ def carry_over_confirm(
         confirmed_at=timezone.now(),
         note=note,
     )
+    # what is carried into the next year counts there: its own carry-over must still be covered
+    _carry_overs_hold(member.cluster, [from_year + 1], "amount", _("Beløb"))
     _audit(
         actor,
         "health.carry_over",
@@ -376,6 +476,45 @@ def carry_over_confirm(
         % {"amount": format_dkk(value), "member": member.name, "year": from_year, "next": from_year + 1},
         obj,
         after=snapshot(obj),
+    )
+    return obj
+
+
+@transaction.atomic
+def carry_over_withdraw(*, actor: Any, carry_over: CarryOver, reason: str) -> CarryOver:
+    """The finance officer who confirmed a carry-over withdraws it, with a reason (it stays on record,
+    marked withdrawn; a new amount may then be confirmed). Only that person may: the confirmation was
+    theirs (room within their organisation's ceiling), so is taking it back (also a CHECK constraint).
+    Refused when the year it is carried from is posted, and when the next year's own carry-over would
+    no longer be covered without it."""
+    obj = CarryOver.objects.select_for_update().select_related("member__cluster").get(pk=carry_over.pk)
+    member = obj.member
+    if obj.confirmed_by_id != getattr(actor, "pk", None):
+        raise PermissionDenied(
+            _("Kun den økonomimedarbejder, der bekræftede videreførslen, kan trække den tilbage.")
+        )
+    if obj.withdrawn_at is not None:
+        raise _refuse("reason", _("Videreførslen er allerede trukket tilbage."))
+    if not reason.strip():
+        raise _refuse("reason", _("Begrundelse: skriv, hvorfor videreførslen trækkes tilbage."))
+    _frozen(member.cluster, obj.from_year, "reason", _("Videreførsel"))
+    before = snapshot(obj)
+    obj.withdrawn_by, obj.withdrawn_at, obj.withdrawal_reason = actor, timezone.now(), reason.strip()[:300]
+    obj.save(update_fields=["withdrawn_by", "withdrawn_at", "withdrawal_reason"])
+    _carry_overs_hold(member.cluster, [obj.from_year + 1], "reason", _("Videreførsel"))
+    _audit(
+        actor,
+        "health.carry_over_withdraw",
+        _("Videreførslen af %(amount)s kr. fra %(year)s for %(member)s trukket tilbage: %(reason)s")
+        % {
+            "amount": format_dkk(obj.amount),
+            "year": obj.from_year,
+            "member": member.name,
+            "reason": obj.withdrawal_reason,
+        },
+        obj,
+        before,
+        snapshot(obj),
     )
     return obj
 
@@ -467,7 +606,15 @@ def initiative_save(
             raise _refuse(
                 "ends_on", _("Periode: der er registreret udgifter uden for den nye periode; ret dem først.")
             )
+        cost_years = sorted(set(initiative.costs.values_list("year", flat=True)))
+        changed = _settlement_terms(
+            initiative.key_type, initiative.function_id, _stored_parties(initiative)
+        ) != _settlement_terms(key_type, function.pk if function else None, _given_parties(key_type, parties))
+        if changed:
+            for year in cost_years:
+                _frozen(cluster, year, "parties", _("Parter, fordelingsnøgle og funktion"))
     else:
+        cost_years = []
         initiative = Initiative(cluster=cluster)
         before = None
     initiative.title, initiative.theme, initiative.challenge = title.strip(), theme.strip(), challenge
@@ -497,6 +644,7 @@ def initiative_save(
             EvaluationQuestion.objects.filter(initiative=initiative, standard="challenge").update(
                 answer=challenge
             )
+    _carry_overs_hold(cluster, cost_years, "parties", _("Parter og fordelingsnøgle"))
     _audit(
         actor,
         "initiative.save",
@@ -507,6 +655,31 @@ def initiative_save(
         {**(snapshot(initiative) or {}), "parties": _parties_snapshot(initiative)},
     )
     return initiative
+
+
+def _stored_parties(initiative: Initiative) -> set[tuple[int, bool, bool, Decimal | None]]:
+    return {(p.member_id, p.executes, p.pays, p.percent) for p in initiative.parties.all()}
+
+
+def _given_parties(key_type: str, parties: Sequence[Party]) -> set[tuple[int, bool, bool, Decimal | None]]:
+    return {
+        (
+            p.member.pk,
+            p.executes,
+            p.pays,
+            Decimal(str(p.percent).replace(",", "."))
+            if key_type == "percent" and p.pays and p.percent not in (None, "")
+            else None,
+        )
+        for p in parties
+        if p.executes or p.pays
+    }
+
+
+def _settlement_terms(key_type: str, function_id: int | None, parties: set[Any]) -> tuple[Any, ...]:
+    """What a year's settlement of an initiative is computed from, beside its costs: the key, the
+    function it is posted on, and who executes and pays what share."""
+    return (key_type, function_id, frozenset(parties))
 
 
 def _parties_snapshot(initiative: Initiative) -> list[list[Any]]:
@@ -652,18 +825,6 @@ def _in_period(initiative: Initiative, year: int, field: str = "year") -> None:
         )
 
 
-def _not_posted(cluster: HealthCluster, year: int, field: str = "year") -> None:
-    if SettlementPosting.objects.filter(cluster=cluster, year=year).exists():
-        raise _refuse(
-            field,
-            _(
-                "År: afregningen for %(year)s er bogført, så årets faktiske udgifter kan ikke længere ændres; "
-                "en rettelse bogføres som en tilbageførsel af bilaget."
-            )
-            % {"year": year},
-        )
-
-
 @transaction.atomic
 def budget_line_add(
     *,
@@ -774,7 +935,7 @@ def cost_set(
         lambda: clean_year(year),
         lambda: _in_period(initiative, year),
         lambda: _executor(initiative, executor),
-        lambda: _not_posted(initiative.cluster, year),
+        lambda: _frozen(initiative.cluster, year, "year", _("Faktiske udgifter")),
     ):
         try:
             check()
@@ -793,6 +954,7 @@ def cost_set(
         year=year,
         defaults={"amount": value, "source": source[:100]},
     )
+    _carry_overs_hold(initiative.cluster, [year], "amount", _("Beløb"))
     _audit(
         actor,
         "initiative.cost",
@@ -852,43 +1014,85 @@ def _accounts_for(postings: Sequence[Any]) -> None:
     )
 
 
+def _postable(cluster: HealthCluster, year: int, settled: Any) -> None:
+    """A year is posted only from facts that are that year's own: every population-key initiative
+    with costs in the year needs the year's own population of its payers (not last year's), and every
+    function a region posts on needs its regional function code (we never make one up)."""
+    from klynge.health.selectors import population_of
+
+    if settled.missing_regional:
+        raise _refuse(
+            "year",
+            _(
+                "Regional funktion: %(codes)s har ingen regional funktionskode, så regionens "
+                "konteringer for %(year)s kan ikke dannes. En administrator indtaster koden under "
+                "Kontoplan (funktioner); bogfør derefter igen."
+            )
+            % {"codes": ", ".join(settled.missing_regional), "year": year},
+        )
+    counts = population_of(cluster, year)
+    lacking: dict[int, str] = {}
+    for initiative in cluster.initiatives.filter(costs__year=year, key_type="population").distinct():
+        for party in initiative.parties.select_related("member__municipality", "member__region"):
+            if party.pays and counts.get(party.member_id, (0, None))[1] != year:
+                lacking[party.member_id] = party.member.name
+    if lacking:
+        raise _refuse(
+            "year",
+            _(
+                "Indbyggere: %(year)s-tallet mangler for %(names)s, og mindst én indsats fordeles efter "
+                "befolkning; skriv årets indbyggertal under Medlemmer, før %(year)s bogføres."
+            )
+            % {"year": year, "names": ", ".join(lacking.values())},
+        )
+
+
 @transaction.atomic
 def settlement_post(
     *, actor: Any, cluster: HealthCluster, year: int, date: dt.date | None = None
 ) -> SettlementPosting:
-    """Post the settlement of ``year``'s actual costs in the cluster's ledger ``HK-<id>``: one voucher
-    with every member's postings on the chart (function × kind, party = the member's code) and, per
-    member, its payments on the cash account, so each member's lines balance on their own. A year is
-    posted once; its costs are then locked (a correction is a reversal of the voucher)."""
-    from klynge.health.selectors import settlement
+    """Post the settlement of ``year`` (:func:`klynge.health.selectors.year_settlement`) in the
+    cluster's ledger ``HK-<id>``: one voucher with every member's postings on its own chart (a
+    municipality on the municipal function, a region on the regional function code an administrator
+    entered), party = the member's code, and per member its payments on the cash account, so each
+    member's lines balance on their own. Each line's initiative and counterparty are recorded beside
+    it (:class:`SettlementLine`), so the posted year is read from its voucher from then on.
+
+    A year is posted once (until its voucher is reversed); every fact it was computed from is then
+    frozen (the services refuse changes to them, saying how to correct)."""
+    from klynge.health.selectors import year_settlement
 
     require_health(actor, Action.EDIT, cluster)
     clean_year(year)
     locked = HealthCluster.objects.select_for_update().get(pk=cluster.pk)
-    if SettlementPosting.objects.filter(cluster=locked, year=year).exists():
+    if posted_year(locked, year) is not None:
         raise _refuse("year", _("År: afregningen for %(year)s er allerede bogført.") % {"year": year})
     day = date or dt.date(year, 12, 31)
     if day.year != year:
         raise _refuse("date", _("Dato: bogføringsdatoen skal ligge i %(year)s.") % {"year": year})
-    result = settlement(locked, year=year)
-    postings = [p for p in result.postings if p.amount != 0]
+    try:
+        settled = year_settlement(locked, year)
+    except SharingKeyError as exc:
+        raise _key_error(exc) from exc
+    postings = [p for p in settled.postings if p.amount != 0]
     if not postings:
         raise _refuse(
             "year",
             _("År: der er ingen faktiske udgifter i %(year)s at bogføre; registrér udgifterne først.")
             % {"year": year},
         )
-    codes = {str(m.pk): m.code for m in locked.members.select_related("municipality", "region")}
+    _postable(locked, year, settled)
+    members = {str(m.pk): m for m in locked.members.select_related("municipality", "region")}
     _accounts_for(postings)
     lines = [
-        ledger.Line(account_code(p.function, p.kind), p.amount, party=codes[p.member], text=p.text)
+        ledger.Line(account_code(p.function, p.kind), p.amount, party=members[p.member].code, text=p.text)
         for p in postings
     ]
     per_member: dict[str, Decimal] = {}
     for p in postings:
         per_member[p.member] = per_member.get(p.member, Decimal("0.00")) + p.amount
     lines += [
-        ledger.Line(CASH_ACCOUNT, -amount, party=codes[member], text=_("Betalinger"))
+        ledger.Line(CASH_ACCOUNT, -amount, party=members[member].code, text=_("Betalinger"))
         for member, amount in per_member.items()
         if amount != 0
     ]
@@ -902,6 +1106,32 @@ def settlement_post(
         source_id=f"{locked.external_id}:{year}",
     )
     posted = SettlementPosting.objects.create(cluster=locked, year=year, entry=entry, posted_by=actor)
+    written = list(entry.postings.select_related("account").order_by("pk"))[: len(postings)]
+    records = []
+    for p, line in zip(postings, written, strict=True):
+        if (line.account.code, line.amount, line.party) != (
+            account_code(p.function, p.kind),
+            p.amount,
+            members[p.member].code,
+        ):  # pragma: no cover - the ledger writes its lines in the order given
+            raise RuntimeError("ledger lines out of order")
+        records.append(
+            SettlementLine(
+                posting=posted,
+                line=line,
+                member=members[p.member],
+                initiative_id=int(p.initiative),
+                counterparty=members[p.counterparty] if p.counterparty else None,
+                role=SettlementLine.Role.COST
+                if not p.counterparty
+                else SettlementLine.Role.PAYMENT_TO
+                if p.amount > 0
+                else SettlementLine.Role.PAYMENT_FROM,
+                function=p.function,
+                kind=p.kind,
+            )
+        )
+    SettlementLine.objects.bulk_create(records)
     _audit(
         actor,
         "health.settlement_post",
@@ -911,3 +1141,150 @@ def settlement_post(
         after={"year": year, "voucher_number": entry.voucher_number, "lines": len(lines)},
     )
     return posted
+
+
+# --- Correcting a posted year: reversal asked for, approved by a second person --------------------------
+
+
+def _standing(cluster: HealthCluster, year: int) -> SettlementPosting:
+    posting = (
+        SettlementPosting.objects.select_for_update()
+        .filter(cluster_id=cluster.pk, year=year, reversal_entry__isnull=True)
+        .first()
+    )
+    if posting is None:
+        raise _refuse("year", _("År: afregningen for %(year)s er ikke bogført.") % {"year": year})
+    return posting
+
+
+@transaction.atomic
+def settlement_reversal_request(
+    *, actor: Any, cluster: HealthCluster, year: int, reason: str
+) -> SettlementPosting:
+    """The secretariat asks for the year's voucher to be reversed, with a reason (step 1 of 2)."""
+    require_health(actor, Action.EDIT, cluster)
+    posting = _standing(cluster, year)
+    if posting.reversal_requested_by_id is not None:
+        raise _refuse(
+            "year",
+            _("År: tilbageførsel af %(year)s er allerede bedt om; den venter på godkendelse.")
+            % {"year": year},
+        )
+    if not reason.strip():
+        raise _refuse("reason", _("Begrundelse: skriv, hvad der skal rettes, og hvorfor."))
+    posting.reversal_reason = reason.strip()[:500]
+    posting.reversal_requested_by, posting.reversal_requested_at = actor, timezone.now()
+    posting.save(update_fields=["reversal_reason", "reversal_requested_by", "reversal_requested_at"])
+    _audit(
+        actor,
+        "health.settlement_reversal_request",
+        _("Tilbageførsel af afregningen for %(year)s (bilag %(number)s) bedt om: %(reason)s")
+        % {"year": year, "number": posting.entry.voucher_number, "reason": posting.reversal_reason},
+        cluster,
+        after={"year": year, "reason": posting.reversal_reason},
+    )
+    return posting
+
+
+@transaction.atomic
+def settlement_reversal_cancel(*, actor: Any, cluster: HealthCluster, year: int) -> SettlementPosting:
+    """Withdraw a reversal asked for and not yet approved (the requester, or the second person
+    declining it); the reason stays in the audit trail."""
+    require_health(actor, Action.EDIT, cluster)
+    posting = _standing(cluster, year)
+    if posting.reversal_requested_by_id is None:
+        raise _refuse("year", _("År: der er ikke bedt om tilbageførsel af %(year)s.") % {"year": year})
+    before = {"reason": posting.reversal_reason, "requested_by": posting.reversal_requested_by_id}
+    posting.reversal_reason, posting.reversal_requested_by, posting.reversal_requested_at = "", None, None
+    posting.save(update_fields=["reversal_reason", "reversal_requested_by", "reversal_requested_at"])
+    _audit(
+        actor,
+        "health.settlement_reversal_cancel",
+        _("Anmodningen om tilbageførsel af afregningen for %(year)s er trukket tilbage") % {"year": year},
+        cluster,
+        before,
+    )
+    return posting
+
+
+@transaction.atomic
+def settlement_reversal_approve(*, actor: Any, cluster: HealthCluster, year: int) -> SettlementPosting:
+    """A second person (the cluster's secretariat or an administrator, never the one who asked;
+    service and CHECK constraint) approves: the voucher is reversed in the ledger by its exact
+    opposite, dated as the voucher (so the year's balances show the year's settlement as it stands),
+    and the year is open again, to be corrected and posted anew."""
+    require_health(actor, Action.EDIT, cluster)
+    locked = HealthCluster.objects.select_for_update().get(pk=cluster.pk)
+    posting = _standing(locked, year)
+    if posting.reversal_requested_by_id is None:
+        raise _refuse(
+            "year",
+            _("År: bed først om tilbageførsel af %(year)s med en begrundelse; en anden person godkender.")
+            % {"year": year},
+        )
+    if posting.reversal_requested_by_id == getattr(actor, "pk", None):
+        raise _refuse(
+            "year",
+            _(
+                "Godkendelse: du bad selv om tilbageførslen af %(year)s; en anden person fra sekretariatet "
+                "eller en administrator skal godkende den."
+            )
+            % {"year": year},
+        )
+    entry = posting.entry
+    reversal = ledger.entry_reverse(
+        actor=actor,
+        entry=entry,
+        date=entry.date,
+        text=_("Tilbageførsel af bilag %(number)s (afregning %(year)s): %(reason)s")
+        % {"number": entry.voucher_number, "year": year, "reason": posting.reversal_reason},
+    )
+    posting.reversal_approved_by, posting.reversal_approved_at = actor, timezone.now()
+    posting.reversal_entry = reversal
+    posting.save(update_fields=["reversal_approved_by", "reversal_approved_at", "reversal_entry"])
+    _audit(
+        actor,
+        "health.settlement_reversal_approve",
+        _("Afregningen for %(year)s tilbageført (bilag %(number)s tilbageført ved bilag %(reversal)s)")
+        % {"year": year, "number": entry.voucher_number, "reversal": reversal.voucher_number},
+        locked,
+        after={"year": year, "reason": posting.reversal_reason, "reversal": reversal.voucher_number},
+    )
+    return posting
+
+
+# --- The chart of accounts -----------------------------------------------------------------------------
+
+
+REGIONAL_CODE = re.compile(r"^\d+(\.\d+)*$")
+
+
+@transaction.atomic
+def chart_function_regional_set(
+    *, actor: Any, function: ChartFunction, regional_code: str, regional_name: str = ""
+) -> ChartFunction:
+    """An administrator enters the regional chart's function code a region posts an initiative on
+    (for the municipal ``function``), e.g. from the regions' budget and accounting system."""
+    if not is_admin(actor):
+        raise PermissionDenied(_("Kun en systemadministrator kan ændre kontoplanen."))
+    code = regional_code.strip()
+    if code and not REGIONAL_CODE.match(code):
+        raise _refuse(
+            "regional_code",
+            _("Regional funktion: skriv koden med tal og punktummer som i kontoplanen (du skrev %(code)s).")
+            % {"code": code},
+        )
+    obj = ChartFunction.objects.select_for_update().get(pk=function.pk)
+    before = snapshot(obj, ["regional_code", "regional_name"])
+    obj.regional_code, obj.regional_name = code, regional_name.strip()[:200]
+    obj.save(update_fields=["regional_code", "regional_name"])
+    _audit(
+        actor,
+        "health.chart_regional",
+        _("Regional funktion for %(code)s sat til %(regional)s")
+        % {"code": obj.code, "regional": code or "–"},
+        obj,
+        before,
+        snapshot(obj, ["regional_code", "regional_name"]),
+    )
+    return obj
