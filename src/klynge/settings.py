@@ -7,6 +7,7 @@ Everything that differs between a laptop and production comes from the environme
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -129,6 +130,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "klyngeokonomi@
 SITE_URL = os.environ.get("KLYNGE_SITE_URL", "http://127.0.0.1:8000")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Every date the product accepts lies between KLYNGE_DATE_MIN and 31 December of the year
+# KLYNGE_DATE_MAX_YEARS_AHEAD years after today (klynge.common.dates; #9). The database's CHECK
+# constraints use a fixed, wider window (2000-01-01 to 2100-12-31), as it cannot read "today".
+KLYNGE_DATE_MIN = dt.date.fromisoformat(os.environ.get("KLYNGE_DATE_MIN", "2000-01-01"))
+KLYNGE_DATE_MAX_YEARS_AHEAD = int(os.environ.get("KLYNGE_DATE_MAX_YEARS_AHEAD", "5"))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -21,10 +21,13 @@ def round_ore(value: Decimal) -> Decimal:
 def parse_amount(text: str | Decimal | int, *, allow_negative: bool = False) -> Decimal:
     """Parse an amount given as a string with at most two decimals ("1000.00", "1000").
 
-    Floats are refused: they cannot represent øre exactly.
+    Floats are refused: they cannot represent øre exactly. So is scientific notation ("1e5", "1E+5",
+    ``Decimal("1E+5")``): nobody types an amount that way, and "1e5" is more likely a typing error.
     """
     if isinstance(text, float):
         raise MoneyError("float")
+    if "e" in str(text).lower():
+        raise MoneyError("scientific")
     try:
         value = Decimal(str(text).strip())
     except InvalidOperation as exc:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from klynge.core.dates import DateWindow, date_window
 from klynge.core.money import MoneyError, parse_amount
 from klynge.core.problems import Collector, ProblemsError
 
@@ -144,12 +145,14 @@ def cvr_is_valid(cvr: str) -> bool:
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, window: DateWindow | None = None) -> None:
         self.c = Collector()
+        self.window = window or date_window()
         self._dates: dict[str, dt.date] = {}  # "2019-06-01" -> the (immutable, shared) date
 
     def quick_day(self, value: Any) -> dt.date | None:
-        """A date written YYYY-MM-DD, or ``None`` (no problem is reported: :meth:`day` does that)."""
+        """A date written YYYY-MM-DD inside the window, or ``None`` (no problem is reported:
+        :meth:`day` does that). Only dates inside the window are remembered."""
         if type(value) is not str:
             return None
         day = self._dates.get(value)
@@ -157,6 +160,8 @@ class _Reader:
             try:
                 day = dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
             except ValueError:
+                return None
+            if day not in self.window:
                 return None
             if len(self._dates) < MAX_CACHED_DATES:
                 self._dates[value] = day
@@ -279,6 +284,19 @@ class _Reader:
         if day is not None:
             return day
         shown = _show(value)
+        if type(value) is str and ISO_DATE.fullmatch(value):
+            try:
+                dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
+            except ValueError:
+                pass
+            else:  # a real date, outside the window
+                self.add(
+                    path,
+                    "date_window",
+                    f"'{shown}': datoen skal ligge {self.window.da()}; ret årstallet.",
+                    f"'{shown}': the date must lie {self.window.en()}; correct the year.",
+                )
+                return None
         self.add(
             path,
             "date",
@@ -465,14 +483,17 @@ def _new_dated(valid_from: dt.date, count: int, recorded: dt.date) -> Dated:
     return value
 
 
-def parse_scenario(data: Any) -> Scenario:
-    """Read a ``klynge-scenario/1`` document; raise :class:`ScenarioError` listing every problem."""
+def parse_scenario(data: Any, *, window: DateWindow | None = None) -> Scenario:
+    """Read a ``klynge-scenario/1`` document; raise :class:`ScenarioError` listing every problem.
+
+    Every date must lie in ``window`` (default :func:`klynge.core.dates.date_window` on today), and
+    every year of a rate in the window's years."""
     with cyclic_gc_paused():
-        return _parse(data)
+        return _parse(data, window)
 
 
-def _parse(data: Any) -> Scenario:
-    r = _Reader()
+def _parse(data: Any, window: DateWindow | None = None) -> Scenario:
+    r = _Reader(window)
     root = r.obj(data, "$")
     if root is None:
         raise ScenarioError(r.c.problems)
@@ -690,6 +711,15 @@ def _schemes(r: _Reader, root: dict[str, Any]) -> list[Scheme]:
                     "year",
                     "Året skal skrives som ÅÅÅÅ.",
                     "The year must be written as YYYY.",
+                )
+                continue
+            if int(year) not in r.window.years():
+                years = r.window.years()
+                r.add(
+                    f"{path}.annual_rates.{year}",
+                    "year_window",
+                    f"Året {year} skal ligge mellem {years[0]} og {years[-1]}; ret årstallet.",
+                    f"The year {year} must lie between {years[0]} and {years[-1]}; correct the year.",
                 )
                 continue
             amount = r.money(value, f"{path}.annual_rates.{year}")

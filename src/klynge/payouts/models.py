@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from klynge.common.dates import DB_DATE_MAX, DB_DATE_MIN, db_window
 from klynge.common.money import MoneyField
 
 
@@ -53,6 +54,10 @@ class FundingScheme(models.Model):
                     payment_day__isnull=False,
                 ),
             ),
+            models.CheckConstraint(name="scheme_valid_from_in_window", condition=db_window("valid_from")),
+            models.CheckConstraint(
+                name="scheme_valid_to_in_window", condition=db_window("valid_to", nullable=True)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -76,6 +81,10 @@ class SchemeRate(models.Model):
         verbose_name_plural = _("satser")
         constraints = [
             models.UniqueConstraint(fields=["scheme", "year"], name="scheme_rate_one_per_year"),
+            models.CheckConstraint(
+                name="scheme_rate_year_in_window",
+                condition=Q(year__gte=DB_DATE_MIN.year, year__lte=DB_DATE_MAX.year),
+            ),
             models.CheckConstraint(name="scheme_rate_not_negative", condition=Q(rate__gte=0)),
         ]
 
@@ -129,6 +138,7 @@ class PayoutRun(models.Model):
                 | (Q(status="approved") & Q(approved_by__isnull=False))
                 | (Q(status="released") & Q(approved_by__isnull=False) & Q(released_by__isnull=False)),
             ),
+            models.CheckConstraint(name="payout_run_date_in_window", condition=db_window("run_date")),
         ]
 
     def __str__(self) -> str:
@@ -152,6 +162,9 @@ class Payout(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "cluster"], name="payout_one_per_cluster_per_run"),
             models.CheckConstraint(name="payout_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="payout_paid_on_in_window", condition=db_window("paid_on", nullable=True)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -282,7 +295,12 @@ class Repayment(models.Model):
         ordering = ["received_on"]
         verbose_name = _("indbetaling")
         verbose_name_plural = _("indbetalinger")
-        constraints = [models.CheckConstraint(name="repayment_positive", condition=Q(amount__gt=0))]
+        constraints = [
+            models.CheckConstraint(name="repayment_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="repayment_received_on_in_window", condition=db_window("received_on")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.claim} {self.amount}"

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from klynge.accounts.access import Action, handles_payouts, require_region
 from klynge.audit.log import record
+from klynge.common.dates import clean_date
 from klynge.common.money import MoneyField
 from klynge.core import payouts as engine
 from klynge.core import scenario as core
@@ -198,6 +199,7 @@ def _secondopen_run(existing: PayoutRun) -> ValidationError:
 def _check_run_date(region: Region, run_date: Any) -> dt.date:
     if not isinstance(run_date, dt.date) or isinstance(run_date, dt.datetime):
         raise _refuse("run_date", _("Kørselsdato: skriv en dato som ÅÅÅÅ-MM-DD, fx 2026-03-01."))
+    clean_date(run_date, field="run_date", label=_("Kørselsdato"))
     latest = timezone.localdate() + dt.timedelta(days=MAX_DAYS_AHEAD)
     if run_date > latest:
         raise _refuse(
@@ -675,6 +677,7 @@ def _tell_coordinators(run_pk: int) -> None:
 def _check_day(field: str, label: str, day: Any, earliest: dt.date) -> dt.date:
     if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
         raise _refuse(field, _("%(label)s: skriv en dato som ÅÅÅÅ-MM-DD.") % {"label": label})
+    clean_date(day, field=field, label=label)
     today = timezone.localdate()
     if day > today:
         raise _refuse(field, _("%(label)s: kan ikke ligge i fremtiden.") % {"label": label})

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from klynge.accounts.access import is_admin
 from klynge.audit.log import record, snapshot
+from klynge.common.dates import date_errors, window
 from klynge.core.money import MoneyError, parse_amount
 from klynge.payouts.models import FundingScheme, SchemeRate
 
@@ -34,6 +35,7 @@ def clean_money(value: Any, field: str, label: str, *, maximum: Decimal = MAX_RA
         reason = {
             "too_many_decimals": _("højst to decimaler (hele øre)"),
             "negative": _("ikke negativ"),
+            "scientific": _("skrevet med cifre, fx 100000.00, ikke som 1e5"),
         }.get(str(exc), _("et tal, fx 1000.00"))
         raise ValidationError(
             {
@@ -102,6 +104,10 @@ def scheme_save(
                 _("Gælder fra: perioden overlapper ordningen %(code)s; et år kan kun høre til én ordning.")
                 % {"code": other.code}
             ]
+    # A date outside the window (#9) is the first thing to fix, before any overlap it causes.
+    errors.update(
+        date_errors([("valid_from", _("Gælder fra"), valid_from), ("valid_to", _("Gælder til"), valid_to)])
+    )
     if errors:
         raise ValidationError(errors)
     scheme = FundingScheme.objects.select_for_update().filter(code=code).first()
@@ -131,7 +137,9 @@ def rate_set(
     """Set the rate of a year within the scheme's validity (an administrator adds rates without code)."""
     _require_admin(actor)
     errors: dict[str, list[str]] = {}
-    first, last = scheme.valid_from.year, (scheme.valid_to or dt.date(2100, 12, 31)).year
+    years = window().years()
+    first = max(scheme.valid_from.year, years[0])
+    last = min((scheme.valid_to or dt.date.max).year, years[-1])
     if not isinstance(year, int) or not first <= year <= last:
         errors["year"] = [
             _("År: %(year)s ligger uden for ordningens gyldighed (%(first)s–%(last)s).")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from klynge.common import dates
 from klynge.core.payouts import result_to_json, simulate
 from klynge.core.problems import Problem
 from klynge.core.scenario import ScenarioError, cyclic_gc_paused, parse_scenario
@@ -16,7 +17,7 @@ MAX_BYTES = 200 * 1024 * 1024
 def simulate_document(data: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The simulation of a parsed JSON document, or every problem that stops it (with its path)."""
     try:
-        scenario = parse_scenario(data)
+        scenario = parse_scenario(data, window=dates.window())
     except ScenarioError as exc:
         return None, list(exc.problems)
     return result_to_json(simulate(scenario)), []

@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from klynge.common.dates import db_window
+
 
 class Region(models.Model):
     """One of the five Danish regions, with its own policy and instructions."""
@@ -118,6 +120,14 @@ class GpCluster(models.Model):
                 name="gpcluster_cvr_eight_digits_or_blank",
                 condition=Q(cvr="") | Q(cvr__regex=r"^[0-9]{8}$"),
             ),
+            models.CheckConstraint(name="gpcluster_founded_on_in_window", condition=db_window("founded_on")),
+            models.CheckConstraint(
+                name="gpcluster_completed_on_in_window", condition=db_window("completed_on", nullable=True)
+            ),
+            models.CheckConstraint(
+                name="gpcluster_nemkonto_confirmed_on_in_window",
+                condition=db_window("nemkonto_confirmed_on", nullable=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -167,6 +177,8 @@ class CapacityRecord(models.Model):
             models.UniqueConstraint(
                 fields=["practice", "valid_from", "recorded_on"], name="capacity_one_value_per_day_and_record"
             ),
+            models.CheckConstraint(name="capacity_valid_from_in_window", condition=db_window("valid_from")),
+            models.CheckConstraint(name="capacity_recorded_on_in_window", condition=db_window("recorded_on")),
         ]
 
     def __str__(self) -> str:
@@ -189,6 +201,8 @@ class PatientCount(models.Model):
             models.UniqueConstraint(
                 fields=["practice", "valid_from", "recorded_on"], name="patients_one_value_per_day_and_record"
             ),
+            models.CheckConstraint(name="patients_valid_from_in_window", condition=db_window("valid_from")),
+            models.CheckConstraint(name="patients_recorded_on_in_window", condition=db_window("recorded_on")),
         ]
 
     def __str__(self) -> str:
@@ -220,6 +234,17 @@ class Membership(models.Model):
                 name="membership_left_recorded_with_left",
                 condition=Q(left__isnull=True, left_recorded_on__isnull=True)
                 | Q(left__isnull=False, left_recorded_on__isnull=False),
+            ),
+            models.CheckConstraint(name="membership_joined_in_window", condition=db_window("joined")),
+            models.CheckConstraint(
+                name="membership_left_in_window", condition=db_window("left", nullable=True)
+            ),
+            models.CheckConstraint(
+                name="membership_recorded_on_in_window", condition=db_window("recorded_on")
+            ),
+            models.CheckConstraint(
+                name="membership_left_recorded_on_in_window",
+                condition=db_window("left_recorded_on", nullable=True),
             ),
         ]
 

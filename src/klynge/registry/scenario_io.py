@@ -32,6 +32,7 @@ from klynge.accounts.access import Action, can, can_in_region, gp_clusters
 from klynge.accounts.models import User
 from klynge.audit.log import record, snapshot
 from klynge.audit.models import AuditEntry
+from klynge.common import dates
 from klynge.core import scenario as core
 from klynge.core.problems import Problem
 from klynge.core.scenario import Scenario, ScenarioError, parse_scenario
@@ -299,7 +300,7 @@ def import_scenario(
         return report
     scenario: Scenario | None = None
     try:
-        scenario = parse_scenario(data)
+        scenario = parse_scenario(data, window=dates.window())
     except ScenarioError as exc:
         report.problems = list(exc.problems)
     except (TypeError, ValueError, KeyError, AttributeError, RecursionError):  # the parser should not

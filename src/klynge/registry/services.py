@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from klynge.accounts.access import Action, can, require, require_region
 from klynge.accounts.models import Role, RoleAssignment, User
 from klynge.audit.log import record, snapshot
+from klynge.common.dates import clean_date, date_errors
 from klynge.registry import documents, notifications
 from klynge.registry.completion import checklist
 from klynge.registry.models import (
@@ -84,7 +85,9 @@ def cluster_create(
 ) -> GpCluster:
     """A region officer creates a cluster; its coordinator gets a login and the welcome mail."""
     require_region(actor, Action.ADMINISTER, region)
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = _cluster_date_errors(
+        {"founded_on": founded_on, "nemkonto_confirmed_on": nemkonto_confirmed_on}
+    )
     if not name.strip():
         errors["name"] = [_("Navn: skriv klyngens navn.")]
     if cvr:
@@ -158,7 +161,8 @@ def cluster_update(*, actor: User, cluster: GpCluster, **changes: Any) -> GpClus
             errors.update(exc.message_dict)
     if "founded_on" in changes and changes["founded_on"] is None:
         errors["founded_on"] = [_("Dato for stiftende generalforsamling: skal udfyldes.")]
-    elif "founded_on" in changes:
+    errors.update(_cluster_date_errors(changes))
+    if "founded_on" in changes and changes["founded_on"] is not None and "founded_on" not in errors:
         earliest = cluster.memberships.order_by("joined").values_list("joined", flat=True).first()
         if earliest and earliest < changes["founded_on"]:
             errors["founded_on"] = [
@@ -199,6 +203,15 @@ def cluster_update(*, actor: User, cluster: GpCluster, **changes: Any) -> GpClus
             gp_cluster=cluster,
         )
     return cluster
+
+
+def _cluster_date_errors(values: dict[str, Any]) -> dict[str, list[str]]:
+    """The cluster's dates in ``values`` that lie outside the window (#9)."""
+    labels = {
+        "founded_on": _("Dato for stiftende generalforsamling"),
+        "nemkonto_confirmed_on": _("NemKonto bekræftet"),
+    }
+    return date_errors((field, label, values.get(field)) for field, label in labels.items())
 
 
 def actor_is_coordinator_only(actor: User, cluster: GpCluster) -> bool:
@@ -307,6 +320,9 @@ def _membership_date_errors(
     if joined is None:
         errors["joined"] = [_("Indtrådt: skriv datoen for praksissens første dag i klyngen.")]
         return errors
+    errors.update(date_errors([("joined", _("Indtrådt"), joined), ("left", _("Udtrådt"), left)]))
+    if errors:
+        return errors
     if joined < cluster.founded_on:
         errors["joined"] = [
             _(
@@ -404,6 +420,7 @@ def practice_create(
             clean_patients(group1_patients)
         except ValidationError as exc:
             errors.update(exc.message_dict)
+    errors.update(date_errors([("capacities_from", _("Kapaciteter gælder fra"), capacities_from)]))
     if not name.strip():
         errors["name"] = [_("Navn: skriv praksissens navn.")]
     number = provider_number.strip().replace(" ", "")
@@ -517,6 +534,7 @@ def capacity_set(
 ) -> CapacityRecord:
     """Record that the practice has ``count`` capacities from ``valid_from`` (a later run regulates it)."""
     _require_member_practice(actor, practice, cluster)
+    clean_date(valid_from, field="valid_from", label=_("Gælder fra"))
     clean_capacities(count, field="count")
     recorded = _today(today)
     previous = (
@@ -557,6 +575,7 @@ def patients_set(
 ) -> PatientCount:
     """Record the practice's group-1 patient count from ``valid_from`` (the OK22 basis)."""
     _require_member_practice(actor, practice, cluster)
+    clean_date(valid_from, field="valid_from", label=_("Gælder fra"))
     clean_patients(count, field="count")
     recorded = _today(today)
     previous = (

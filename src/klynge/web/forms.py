@@ -17,6 +17,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from klynge.common.dates import window, window_validator
 from klynge.core.money import from_danish
 from klynge.registry.models import DocumentType, GpCluster, Region
 
@@ -67,6 +68,10 @@ class ServiceForm(forms.Form):
                 field.error_messages["invalid"] = format_lazy(
                     _("{label}: skriv en gyldig dato, fx 01.06.2019."), label=label
                 )
+                # Every date lies in the window (#9); the date picker offers only those days.
+                field.validators.append(window_validator(label))
+                span = window()
+                field.widget.attrs.update(min=span.first.isoformat(), max=span.last.isoformat())
             elif isinstance(field, forms.IntegerField):
                 field.error_messages["invalid"] = format_lazy(
                     _("{label}: skriv et helt tal, fx 2."), label=label
