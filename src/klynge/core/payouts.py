@@ -634,8 +634,12 @@ def _startup_chunk(pf: _PracticeFacts, vis: _Visible, day: int) -> _Chunk:
     chunk: _Chunk = {}
     kept = False
     for m, end, _moved in vis.members:
-        if m.fee_ore is None or kept or m.completed is None or m.completed > day:
+        if m.fee_ore is None or kept:
             continue
+        # The fee belongs to the first membership that is ongoing or reached its anniversary, whether
+        # or not its cluster is completed (completion only delays the payment); one known to end
+        # before its anniversary is repaid (payable 0; a paid fee is claimed once the practice has
+        # left the cluster, see _Book._settle_cluster).
         repaid = end is not None and end < m.anniversary
         kept = not repaid
         if not _eligible(m, day) or m.joined > day:
@@ -1175,40 +1179,73 @@ class _Book:
                     entry.specs = ()
         return day, tuple(payouts), tuple(claims), tuple(carried)
 
+    def _has_left(self, practice: str, cluster: str, day: int) -> bool:
+        """Whether a membership of the practice in the cluster has ended by ``day``, as far as the run
+        knows (a practice known only from the settled state has left)."""
+        book = self.books.get(practice)
+        if book is None or book.facts is None:
+            return True
+        vis = self._visible(book, book.facts, day)
+        return any(m.cluster == cluster and end is not None and end <= day for m, end, _moved in vis.members)
+
     def _settle_cluster(
         self, cluster: str, entries: list[_Entry], day: int
     ) -> tuple[_PayoutDraft | None, list[_ClaimDraft], tuple[str, int] | None, list[tuple[_Entry, int]]]:
         """The payout, claims and carried balance of one cluster from its open ``entries`` (in line
         order), with the entries it settles and by how much (nothing is changed here)."""
         regulation, (fastest, slowest) = self.facts.policy.get(cluster, ("net", DEFAULT_PROCESSING_DAYS))
-        to_claim: dict[tuple[str, str], list[tuple[_Entry, int]]] = defaultdict(list)
-        pool: list[tuple[_Entry, int]] = []
+        fees: dict[str, list[tuple[_Entry, int]]] = defaultdict(list)  # per practice
+        annual: list[tuple[_Entry, int]] = []
         for entry in entries:
             diff = entry.payable - entry.settled
             if diff == 0:
                 continue
-            kind = entry.key.kind
-            if kind == STARTUP_FEE and diff < 0:
-                to_claim[entry.key.practice, STARTUP_FEE_REPAYMENT].append((entry, diff))
-            elif kind == ANNUAL and diff < 0 and regulation == "claim":
-                to_claim[entry.key.practice, ANNUAL_OVERPAYMENT].append((entry, diff))
+            if entry.key.kind == STARTUP_FEE:
+                fees[entry.key.practice].append((entry, diff))
             else:
-                pool.append((entry, diff))
+                annual.append((entry, diff))
         settled_entries: list[tuple[_Entry, int]] = []
         claims: list[_ClaimDraft] = []
-        for (practice, reason), items in sorted(to_claim.items()):
-            rule = "A7" if reason == STARTUP_FEE_REPAYMENT else "A9"
+        # A9: startup fees are settled per practice and cluster (the sum of its memberships' fees in
+        # the cluster): a positive difference is paid, a negative one is one claim for the practice,
+        # raised only once the practice has left the cluster (A7: a cluster is never asked to repay a
+        # fee of a practice that has not left it: a leaving announced ahead waits for its day).
+        pool: list[tuple[_Entry, int]] = []
+        for practice in sorted(fees):
+            items = fees[practice]
+            difference = sum(diff for _entry, diff in items)
+            if difference > 0:
+                pool.extend(items)
+            elif difference < 0 and self._has_left(practice, cluster, day):
+                claims.append(
+                    (
+                        cluster,
+                        -difference,
+                        STARTUP_FEE_REPAYMENT,
+                        practice,
+                        "A7",
+                        tuple(_claim_line(entry, -diff, "A7") for entry, diff in items),
+                    )
+                )
+                settled_entries.extend(items)
+        # A9: annual amounts are settled as one total per cluster. Policy "claim": a negative total is
+        # one annual claim on the cluster, its lines itemising the practices and years; policy "net":
+        # it is netted against what the cluster is paid now (its fees) and in the next runs.
+        annual_total = sum(diff for _entry, diff in annual)
+        if regulation == "claim" and annual_total < 0:
             claims.append(
                 (
                     cluster,
-                    -sum(diff for _e, diff in items),
-                    reason,
-                    practice,
-                    rule,
-                    tuple(_claim_line(entry, -diff, rule) for entry, diff in items),
+                    -annual_total,
+                    ANNUAL_OVERPAYMENT,
+                    "",
+                    "A9",
+                    tuple(_claim_line(entry, -diff, "A9") for entry, diff in annual),
                 )
             )
-            settled_entries.extend(items)
+            settled_entries.extend(annual)
+        elif regulation != "claim" or annual_total > 0:
+            pool.extend(annual)
         total = sum(diff for _entry, diff in pool)
         payout = carry = None
         if total > 0:
@@ -1498,7 +1535,7 @@ def result_to_json(runs: Iterable[RunResult]) -> dict[str, Any]:
                         "cluster": c.cluster,
                         "amount": _money(c.amount),
                         "reason": c.reason,
-                        "practice": c.practice,
+                        "practice": c.practice or None,  # an annual claim is the whole cluster's
                         "rule": c.rule,
                         "lines": [_line_json(line) for line in c.lines],
                     }

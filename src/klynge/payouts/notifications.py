@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from klynge.accounts.models import Role, RoleAssignment
 from klynge.core.payouts import STARTUP_FEE_REPAYMENT
-from klynge.payouts.explain import day_text, explain
+from klynge.payouts.explain import day_text, explain, kr
 from klynge.payouts.letters import ClaimLetter, claim_letter_pdf
 from klynge.payouts.models import PayoutRun, RepaymentClaim
 
@@ -34,9 +34,12 @@ def claim_reason(claim: RepaymentClaim) -> str:
         return _(
             "Praksis %(practice)s udtrådte før første årsdag; opstartshonoraret skal betales tilbage"
         ) % {"practice": claim.practice}
-    return _("Der er udbetalt for meget i årlige midler for praksis %(practice)s") % {
-        "practice": claim.practice
-    }
+    # A9, policy "claim": one claim per cluster and run, its lines itemising the practices and years
+    practices = sorted(set(claim.lines.values_list("practice", flat=True)))
+    return _(
+        "Klyngen har samlet fået udbetalt %(amount)s for meget i årlige midler (praksis %(practices)s); "
+        "beløbet skal betales tilbage"
+    ) % {"amount": kr(claim.amount), "practices": ", ".join(practices)}
 
 
 def claim_letter(claim: RepaymentClaim) -> ClaimLetter:

@@ -452,9 +452,14 @@ def _settled_rows(
     for key, delta in changes:
         if key.cluster not in ours or not delta:
             continue
-        # A negative difference of a key is in the practice's claim when the engine made one for it
-        # (A7, or A9 with policy "claim"); every other settled difference is in the cluster's payout.
-        claim = claims.get((key.cluster, key.practice, key.kind)) if delta < 0 else None
+        # A startup-fee key is in its practice's claim when the engine made one (A7: every fee of the
+        # practice in the cluster is settled together); an annual key in the cluster's annual claim
+        # when there is one (A9, policy "claim": the whole annual total); anything else in the payout.
+        claim = claims.get(
+            (key.cluster, key.practice, key.kind)
+            if key.kind == engine.STARTUP_FEE
+            else (key.cluster, "", key.kind)
+        )
         payout = None if claim is not None else payout_ids.get(key.cluster)
         if claim is None and payout is None:
             raise RuntimeError(f"settled key without a payout or claim: {key}")
@@ -637,7 +642,11 @@ def run_release(*, actor: Any, run: PayoutRun) -> PayoutRun:
             actor=actor,
             ledger=books,
             date=run.run_date,
-            text=_("Krav om tilbagebetaling fra %(cluster)s (praksis %(practice)s)")
+            text=(
+                _("Krav om tilbagebetaling fra %(cluster)s (praksis %(practice)s)")
+                if c.practice
+                else _("Krav om tilbagebetaling af årlige midler fra %(cluster)s")
+            )
             % {"cluster": c.cluster.name, "practice": c.practice},
             lines=[
                 ledger.Line(RECEIVABLE, c.amount, party=c.cluster.external_id),
@@ -779,7 +788,11 @@ def repayment_record(*, actor: Any, claim: RepaymentClaim, amount: Any, received
         actor=actor,
         ledger=region_ledger(region),
         date=received_on,
-        text=_("Indbetaling fra %(cluster)s på krav (praksis %(practice)s)")
+        text=(
+            _("Indbetaling fra %(cluster)s på krav (praksis %(practice)s)")
+            if claim.practice
+            else _("Indbetaling fra %(cluster)s på krav om årlige midler")
+        )
         % {"cluster": claim.cluster.name, "practice": claim.practice},
         lines=[
             ledger.Line(BANK, value, party=claim.cluster.external_id),
