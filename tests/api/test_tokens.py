@@ -101,7 +101,7 @@ def test_the_apitoken_command_revokes_by_name(coordinator: Any) -> None:
 
 
 def test_the_apitoken_command_refuses_an_unknown_user(db: Any) -> None:
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="No user named 'ingen'"):
         call_command("apitoken", "ingen", stdout=io.StringIO(), stderr=io.StringIO())
     assert not ApiToken.objects.exists()
 

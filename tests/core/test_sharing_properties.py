@@ -73,7 +73,7 @@ def test_population_key_weighs_by_population() -> None:
 
 
 def test_negative_or_fractional_totals_are_refused() -> None:
-    with pytest.raises(SharingKeyError):
+    with pytest.raises(SharingKeyError, match=r"^bad_total: -1.00$"):
         allocate(Decimal("-1.00"), [("A", Decimal(1))])
-    with pytest.raises(SharingKeyError):
+    with pytest.raises(SharingKeyError, match=r"^bad_total: 0.001$"):
         allocate(Decimal("0.001"), [("A", Decimal(1))])

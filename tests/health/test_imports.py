@@ -187,6 +187,6 @@ def test_more_than_10000_rows_are_refused(secretariat: Any, health_cluster: Any,
 
 def test_a_reader_may_not_import(make_user: Any, health_cluster: Any, two_year: Any) -> None:
     reader = make_user("ssu_reader", region=health_cluster.region)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="Du har ikke adgang til sundhedsklyngen"):
         run(reader, health_cluster, "initiativ;udfoerende;aar;beloeb\nOpsporing af KOL;101;2024;100\n")
     assert costs() == []

@@ -87,7 +87,7 @@ def test_a_correction_is_a_reversal_and_an_entry_is_reversed_only_once(
     assert reversal.reverses == entry and reversal.voucher_number == 2
     assert selectors.balances(ledger) == {"1010": Decimal("0.00"), "5110": Decimal("0.00")}
     entry.refresh_from_db()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Bilag 1 er allerede tilbageført"):
         services.entry_reverse(actor=admin_user, entry=entry, date=D(2020, 2, 2))
 
 
@@ -180,7 +180,7 @@ def test_database_refuses_a_gap_in_voucher_numbers(ledger: Ledger, admin_user: A
 
 def test_database_refuses_a_zero_posting(ledger: Ledger) -> None:
     entry_id = open_entry(ledger, 1)
-    with pytest.raises(DatabaseError), transaction.atomic():
+    with pytest.raises(DatabaseError, match="posting_amount_not_zero"), transaction.atomic():
         add_posting(entry_id, "5110", 0)
 
 

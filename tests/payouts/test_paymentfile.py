@@ -47,7 +47,7 @@ def test_payment_file_control_sum_and_amounts_match_the_transfers() -> None:
 
 
 def test_payment_file_refuses_an_empty_or_negative_transfer_list() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs at least one transfer"):
         pain001(
             message_id="x",
             created_at=dt.datetime(2020, 1, 1),
@@ -55,7 +55,7 @@ def test_payment_file_refuses_an_empty_or_negative_transfer_list() -> None:
             debtor=DEBTOR,
             transfers=[],
         )
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="transfers must be positive"):
         pain001(
             message_id="x",
             created_at=dt.datetime(2020, 1, 1),

@@ -240,14 +240,14 @@ def test_approving_ones_own_run_is_refused_even_for_an_approver_who_prepared_it(
 def test_only_a_region_approver_approves_and_only_an_officer_prepares(
     example: Any, region: Any, officer: Any, approver: Any, make_user: Any, other_region: Any
 ) -> None:
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="Du har ikke adgang til Region Nordjylland"):
         runs.run_prepare(actor=approver, region=region, run_date=D(2018, 12, 10))
     run = runs.run_prepare(actor=officer, region=region, run_date=D(2018, 12, 10))
     other_officer = make_user("region_officer", region=region)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="Du har ikke adgang til Region Nordjylland"):
         runs.run_approve(actor=other_officer, run=run)
     elsewhere = make_user("region_approver", region=other_region)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="Du har ikke adgang til Region Nordjylland"):
         runs.run_approve(actor=elsewhere, run=run)
     run.refresh_from_db()
     assert run.status == "draft"
@@ -261,7 +261,7 @@ def test_a_draft_must_be_approved_before_release_and_an_approved_run_never_chang
         runs.run_release(actor=officer, run=run)
     assert "godkendes af en anden" in caught.value.message_dict["status"][0]
     runs.run_approve(actor=approver, run=run)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match=r"status.*godkendt og kan ikke kasseres"):
         runs.run_discard(actor=officer, run=run)
     run.refresh_from_db()
     assert run.status == "approved"
@@ -351,7 +351,7 @@ def test_a_failure_in_the_middle_leaves_nothing_and_a_retry_makes_one_run(
         return real(model, *args, **kwargs)
 
     monkeypatch.setattr(runs, "insert_rows", broken)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match=r"^database went away$"):
         runs.run_prepare(actor=officer, region=region, run_date=D(2018, 12, 10))
     assert not PayoutRun.objects.exists() and not Payout.objects.exists() and not PayoutLine.objects.exists()
     assert not AuditEntry.objects.filter(action="payout_run.prepare").exists()
@@ -390,5 +390,5 @@ def test_paid_dates_and_repayments_are_recorded_posted_and_checked(
     totals = balances(runs.region_ledger(region))
     assert totals["BANK"] == Decimal("10000.00") - sum(p.amount for p in first.payouts.all())
     assert totals["GP-TILGODE"] == 0
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="Du har ikke adgang til Region Nordjylland"):
         runs.repayment_record(actor=approver, claim=claim, amount="1", received_on=D(2020, 5, 20))

@@ -59,7 +59,7 @@ def test_bad_rates_are_refused_naming_the_field(
 
 
 def test_only_an_administrator_changes_rates(ok22: FundingScheme, officer: Any) -> None:
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="Kun en systemadministrator kan ændre ordninger og satser"):
         services.rate_set(actor=officer, scheme=ok22, year=2026, rate="3.80")
 
 

@@ -67,7 +67,7 @@ def test_cluster_with_cvr_failing_modulus_11_is_refused_and_nothing_is_stored(
 
 
 def test_officer_cannot_create_a_cluster_in_another_region(officer: Any, other_region: Any) -> None:
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="Du har ikke adgang til Region Midtjylland"):
         services.cluster_create(
             actor=officer,
             region=other_region,
@@ -156,7 +156,7 @@ def test_moving_a_practice_ends_one_membership_and_starts_the_next(make_cluster:
 def test_another_coordinator_cannot_change_the_cluster(make_cluster: Any, cluster: Any) -> None:
     other = make_cluster("Anden")
     intruder = other.role_assignments.get().user
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="Du har ikke adgang til klyngen Klynge Nord"):
         add(cluster, intruder)
 
 
