@@ -89,3 +89,16 @@ def guide_initiative(
         actor=secretariat, initiative=initiative, executor=members["101"], year=2023, amount="3000000.00"
     )
     return initiative
+
+
+@pytest.fixture
+def login() -> Callable[[Any], Any]:
+    """A test client with ``user`` logged in."""
+    from django.test import Client
+
+    def make(user: Any) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make

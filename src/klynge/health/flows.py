@@ -5,8 +5,9 @@ The guide ("Illustration af pengestrømme i en sundhedsklynge") has one column p
 *Indtægt*, *Udgift*, *Udgifter i alt* and *Nettoramme-påvirkning*. We show *Udgift* in its two parts —
 the member's own activities (the costs it carries out) and its settlements to the executing members —
 so that a member that both carries out one initiative and pays for another can be read; their sum is
-*Udgifter i alt*, as in the guide. The figures come from the pure core's settlement of the stored
-actual costs (:func:`klynge.health.selectors.settlement`); nothing here is stored.
+*Udgifter i alt*, as in the guide. The figures come from :func:`klynge.health.selectors.settlement`:
+each year's settlement from that year's facts, a posted year from its voucher, "all years" the sum
+of the years; nothing here is stored.
 """
 
 from __future__ import annotations
@@ -202,11 +203,11 @@ def money_flow_xlsx(flow: MoneyFlow) -> bytes:
 # --- PDF -------------------------------------------------------------------------------------------------
 
 
-def money_flow_pdf(flow: MoneyFlow) -> bytes:
+def money_flow_pdf(flow: MoneyFlow, *, compress: bool = True) -> bytes:
     """The table on an A4 landscape page, the settlements and netted transfers below it."""
     from klynge.health.pdf import ReportPdf
 
-    pdf = ReportPdf(orientation="L")
+    pdf = ReportPdf(orientation="L", compress=compress)
     pdf.set_title(title_of(flow))
     pdf.add_page()
     pdf.heading(title_of(flow))

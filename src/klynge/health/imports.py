@@ -240,8 +240,7 @@ def costs_import(*, actor: object, cluster: HealthCluster, raw: bytes, dry_run: 
             Problem(None, "", _("Filen har ingen rækker med udgifter under kolonnenavnene."))
         )
         return report
-    if not dry_run:
-        _save(actor, report)
+    _save(actor, report, keep=not dry_run)
     return report
 
 
@@ -321,8 +320,14 @@ def _row(
     return initiative, executor, year, amount
 
 
-def _save(actor: object, report: CostImportReport) -> None:
-    """Store every row in one transaction; any refusal rolls all of them back and is reported."""
+FIELD_COLUMNS = {"year": "aar", "amount": "beloeb", "executor": "udfoerende"}
+
+
+def _save(actor: object, report: CostImportReport, *, keep: bool = True) -> None:
+    """Store every row in one transaction through :func:`klynge.health.services.cost_set`; any refusal
+    (a posted year, a confirmed carry-over no longer covered, ...) rolls all of them back and is
+    reported with its line and column. A dry run does the same and always rolls back, so it finds
+    every refusal the real import would meet."""
     try:
         with transaction.atomic():
             for row in report.rows:
@@ -336,11 +341,16 @@ def _save(actor: object, report: CostImportReport) -> None:
                         source=_("CSV-import, linje %(line)s") % {"line": row.line},
                     )
                 except ValidationError as exc:
-                    report.problems.extend(Problem(row.line, "", message) for message in exc.messages)
-            if report.problems:
+                    report.problems.extend(
+                        Problem(row.line, FIELD_COLUMNS.get(field, ""), message)
+                        for field, messages in exc.message_dict.items()
+                        for message in messages
+                    )
+            if report.problems or not keep:
                 raise _Rollback
     except _Rollback:
-        report.rows.clear()
+        if report.problems:
+            report.rows.clear()
         return
     report.saved = True
 

@@ -169,11 +169,21 @@ urlpatterns = [
         name="health_ssu_report_pdf",
     ),
     path("sundhedsklynger/<int:pk>/bogfoer/", health_reports.settlement_post, name="health_settlement_post"),
+    path(
+        "sundhedsklynger/<int:pk>/bogfoer/tilbagefoer/",
+        health_reports.settlement_reversal,
+        name="health_settlement_reversal",
+    ),
     path("sundhedsklynger/<int:pk>/regnskab.<str:fmt>", health_reports.journal, name="health_journal"),
     path("oekonomi/", health.finance, name="health_finance"),
     path(
         "oekonomi/medlemmer/<int:member_pk>/viderefoersel/",
         health.carry_over_confirm,
         name="health_carry_over",
+    ),
+    path(
+        "oekonomi/viderefoersler/<int:carry_pk>/traek-tilbage/",
+        health.carry_over_withdraw,
+        name="health_carry_over_withdraw",
     ),
 ]

@@ -16,10 +16,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -399,7 +400,10 @@ def _finance_page(
     years: dict[int, list[int]] = {}
     by_cluster_year: dict[tuple[int, int], list[selectors.MemberYear]] = {}
     entries = []
-    carry = {m.pk: list(CarryOver.objects.filter(member=m).select_related("confirmed_by")) for m in members}
+    carry = {
+        m.pk: list(CarryOver.objects.filter(member=m).select_related("confirmed_by", "withdrawn_by"))
+        for m in members
+    }
     last_year = timezone.localdate().year - 1
     for member in members:
         cluster = member.cluster
@@ -420,7 +424,7 @@ def _finance_page(
     return render(
         request,
         "web/health/finance.html",
-        {"entries": entries, "failed": failed, "section": "health_finance"},
+        {"entries": entries, "failed": failed, "section": "health_finance", "me": user},
     )
 
 
@@ -463,6 +467,30 @@ def carry_over_confirm(request: HttpRequest, member_pk: int) -> HttpResponse:
             )
             return redirect("health_finance")
     return _finance_page(request, form, member.pk)
+
+
+@login_required
+@require_POST
+def carry_over_withdraw(request: HttpRequest, carry_pk: int) -> HttpResponse:
+    """The finance officer who confirmed a carry-over withdraws it with a reason."""
+    user = actor(request)
+    carry = get_object_or_404(
+        CarryOver.objects.select_related("member__cluster", "member__municipality", "member__region"),
+        pk=carry_pk,
+        member__cluster__in=access.health_clusters(user, Action.VIEW),
+    )
+    try:
+        services.carry_over_withdraw(actor=user, carry_over=carry, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+        return redirect(reverse("health_finance") + f"#carry-{carry.member_id}")
+    messages.success(
+        request,
+        _("Videreførslen af %(amount)s kr. fra %(year)s for %(member)s er trukket tilbage.")
+        % {"amount": format_dkk(carry.amount), "year": carry.from_year, "member": carry.member.name},
+    )
+    return redirect(reverse("health_finance") + f"#carry-{carry.member_id}")
 
 
 def initiative_rows(initiatives: Iterable[Initiative]) -> list[dict[str, Any]]:

@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from klynge.accounts import access
-from klynge.health import flows, services
+from klynge.core.sharing import SharingKeyError
+from klynge.health import flows, selectors, services
 from klynge.health.models import ActualCost, HealthCluster, Initiative, SettlementPosting
 from klynge.ledger import export
 from klynge.ledger.models import Ledger
@@ -110,6 +111,13 @@ def _sees_every_member(request: HttpRequest, cluster: HealthCluster) -> bool:
     )
 
 
+def _missing_regional(cluster: HealthCluster, year: int) -> tuple[str, ...]:
+    try:
+        return selectors.year_settlement(cluster, year).missing_regional
+    except SharingKeyError:
+        return ()  # the key cannot be applied yet; posting says why
+
+
 @login_required
 def reports(request: HttpRequest, pk: int) -> HttpResponse:
     cluster = health_cluster(request, pk)
@@ -119,12 +127,26 @@ def reports(request: HttpRequest, pk: int) -> HttpResponse:
         .annotate(total=Sum("amount"))
         .values_list("year", "total")
     )
-    posted = {
-        p.year: p
-        for p in SettlementPosting.objects.filter(cluster=cluster).select_related("entry", "posted_by")
-    }
+    every = list(
+        SettlementPosting.objects.filter(cluster=cluster)
+        .select_related(
+            "entry", "posted_by", "reversal_requested_by", "reversal_approved_by", "reversal_entry"
+        )
+        .order_by("posted_at")
+    )
+    posted = {p.year: p for p in every if not p.reversed}
+    reversed_by_year: dict[int, list[SettlementPosting]] = defaultdict(list)
+    for p in every:
+        if p.reversed:
+            reversed_by_year[p.year].append(p)
     years = [
-        {"year": y, "costs": costs.get(y), "posted": posted.get(y)}
+        {
+            "year": y,
+            "costs": costs.get(y),
+            "posted": posted.get(y),
+            "reversed": reversed_by_year.get(y, []),
+            "missing_regional": () if y in posted or not costs.get(y) else _missing_regional(cluster, y),
+        }
         for y in sorted(set(years_of(cluster)) | set(costs), reverse=True)
     ]
     by_status: dict[str, list[Initiative]] = defaultdict(list)
@@ -140,6 +162,7 @@ def reports(request: HttpRequest, pk: int) -> HttpResponse:
             "years": years,
             "initiatives": initiatives,
             "may_edit": may_edit(actor(request), cluster),
+            "me": actor(request),
             "ledger": ledger if ledger and _sees_every_member(request, cluster) else None,
             "section": _section(request, cluster),
         },
@@ -197,6 +220,47 @@ def settlement_post(request: HttpRequest, pk: int) -> HttpResponse:
         _("Afregningen for %(year)s er bogført som bilag %(number)s.")
         % {"year": year, "number": posted.entry.voucher_number},
     )
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def settlement_reversal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correcting a posted year: ``action`` = ``request`` (with a reason), ``approve`` (a second
+    person) or ``cancel``; each one service call, its refusal shown as a message."""
+    cluster = health_cluster(request, pk)
+    target = reverse("health_reports", args=[cluster.pk]) + "#bogfoering"
+    if not may_edit(actor(request), cluster):
+        raise PermissionDenied(_("Kun klyngens sekretariat kan tilbageføre en bogført afregning."))
+    try:
+        year = int(request.POST.get("year", ""))
+    except ValueError:
+        messages.error(request, _("År: vælg året, hvis afregning skal tilbageføres."))
+        return redirect(target)
+    action = request.POST.get("action", "")
+    try:
+        if action == "request":
+            services.settlement_reversal_request(
+                actor=actor(request), cluster=cluster, year=year, reason=request.POST.get("reason", "")
+            )
+            done = _(
+                "Tilbageførsel af afregningen for %(year)s er bedt om; en anden person skal godkende den."
+            )
+        elif action == "approve":
+            services.settlement_reversal_approve(actor=actor(request), cluster=cluster, year=year)
+            done = _(
+                "Afregningen for %(year)s er tilbageført; året er åbent igen og kan rettes og bogføres på ny."
+            )
+        elif action == "cancel":
+            services.settlement_reversal_cancel(actor=actor(request), cluster=cluster, year=year)
+            done = _("Anmodningen om tilbageførsel af %(year)s er trukket tilbage.")
+        else:
+            raise Http404(_("Ukendt handling."))
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+        return redirect(target)
+    messages.success(request, done % {"year": year})
     return redirect(target)
 
 
