@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 def evaluated(admin_user: Any) -> Any:
     """The guide's example, evaluated and recommended for spreading."""
     from klynge.health import services
-    from klynge.health.models import Municipality
+    from klynge.health.models import ChartFunction, Municipality
     from klynge.registry.models import Region
 
     cluster = services.cluster_create(
@@ -30,6 +30,9 @@ def evaluated(admin_user: Any) -> Any:
         municipalities=[Municipality.objects.get(code="101"), Municipality.objects.get(code="147")],
     )
     members = {m.code: m for m in cluster.members.select_related("municipality", "region")}
+    services.chart_function_regional_set(  # the region posts on a regional function (a test value)
+        actor=admin_user, function=ChartFunction.objects.get(code="4.62.88"), regional_code="9.99.99"
+    )
     initiative = services.initiative_save(
         actor=admin_user,
         cluster=cluster,

@@ -386,3 +386,15 @@ def test_the_database_lets_only_the_confirmer_withdraw(carried: tuple[Any, Any],
     )
     carry.refresh_from_db()
     assert carry.withdrawn_at is None
+
+
+def test_the_refusals_are_in_english_too(posted: Any, secretariat: Any, members: dict[str, Any]) -> None:
+    from django.utils import translation
+
+    with translation.override("en"):
+        message = refused(
+            lambda: services.population_set(actor=secretariat, member=members["101"], year=2023, count=5),
+            "count",
+        )
+    assert message.startswith("Inhabitants: the settlement for 2023 is posted (voucher 1)"), message
+    assert "reversing the voucher under Reports and posting" in message
