@@ -214,3 +214,20 @@ def test_a_rate_in_scientific_notation_or_infinite_is_refused(admin_user: Any, r
         assert "ikke som 1e5" in message
     assert not SchemeRate.objects.filter(scheme=ok22, year=2026).exists()
     assert not AuditEntry.objects.filter(action="scheme.rate").exists()
+
+
+def test_a_patient_scheme_counting_on_29_february_is_refused(admin_user: Any) -> None:
+    """29 February is no day of every year; the engine would ask for it in a common year."""
+    with pytest.raises(ValidationError) as caught:
+        payout_services.scheme_save(
+            actor=admin_user,
+            code="OK30",
+            name="OK30",
+            basis="patients",
+            valid_from=D(2030, 1, 1),
+            valid_to=None,
+            count=(2, 29),
+            payment=(3, 1),
+        )
+    assert "(ikke 29. februar)" in caught.value.message_dict["count"][0]
+    assert not FundingScheme.objects.filter(code="OK30").exists()

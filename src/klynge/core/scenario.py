@@ -358,15 +358,15 @@ class _Reader:
         if isinstance(value, str) and re.fullmatch(r"[0-9]{2}-[0-9]{2}", value):
             month, day = int(value[:2]), int(value[3:])
             try:
-                dt.date(2000, month, day)
+                dt.date(2001, month, day)  # a day of every year: not 29 February (#9)
                 return month, day
             except ValueError:
                 pass
         self.add(
             f"{path}.{key}",
             "month_day",
-            f"'{key}' skal være en dato uden år: MM-DD, fx 01-31.",
-            f"'{key}' must be a date without year: MM-DD, e.g. 01-31.",
+            f"'{key}' skal være en dato uden år, der findes hvert år: MM-DD, fx 01-31 (ikke 02-29).",
+            f"'{key}' must be a date without year that exists every year: MM-DD, e.g. 01-31 (not 02-29).",
         )
         return None
 

@@ -89,11 +89,12 @@ def scheme_save(
             try:
                 if value is None:
                     raise ValueError
-                dt.date(2000, *value)
+                dt.date(2001, *value)  # a day of every year: not 29 February (#9)
             except (TypeError, ValueError):
                 errors[field] = [
                     _(
-                        "Dato (MM-DD): en patientbaseret ordning skal have en gyldig optællings- og udbetalingsdato."
+                        "Dato (MM-DD): en patientbaseret ordning skal have en gyldig optællings- og udbetalingsdato, "
+                        "som findes hvert år (ikke 29. februar)."
                     )
                 ]
     others = FundingScheme.objects.exclude(code=code)
