@@ -24,7 +24,7 @@ from klynge.accounts import access
 from klynge.accounts.access import Action
 from klynge.accounts.models import Role
 from klynge.core import payouts as engine
-from klynge.payouts import runs, statements
+from klynge.payouts import rates, runs, statements
 from klynge.payouts.explain import explain, kr, period_text, rule_name
 from klynge.payouts.letters import claim_letter_pdf
 from klynge.payouts.models import CarriedForward, PayoutRun, RepaymentClaim
@@ -256,6 +256,7 @@ def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             "open_claims": _open_claims(region, day),
             "awaiting": clusters.exclude(status=GpCluster.Status.COMPLETED).order_by("founded_on", "name"),
             "open_run": runs.open_run(region),
+            "missing_rates": rates.missing_rates(region),
             "overview": statements.region_overview(region, day),
             "history": history,
             "history_total": sum((t.paid for t in history), ZERO),

@@ -24,7 +24,7 @@ from klynge.accounts import access
 from klynge.accounts.access import Action
 from klynge.ledger import export as ledger_export
 from klynge.ledger.models import Ledger
-from klynge.payouts import runs
+from klynge.payouts import rates, runs
 from klynge.payouts.models import PayoutLine, PayoutRun, RepaymentClaim
 from klynge.web import selectors
 from klynge.web.forms import PaidForm, RepaymentForm, RunPrepareForm
@@ -70,6 +70,7 @@ def run_list(request: HttpRequest, code: str) -> HttpResponse:
             "region": region,
             "runs": history,
             "open_run": runs.open_run(region),
+            "missing_rates": rates.missing_rates(region),
             "form": form,
             "may_prepare": may_prepare,
             "section": "runs",
@@ -112,6 +113,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "paid_form": PaidForm(initial={"paid_on": timezone.localdate()}),
         "repayment_form": RepaymentForm(initial={"received_on": timezone.localdate()}),
         "entries": runs.entries_for(run) if run.status == "released" else [],
+        # before a run is released: the years it may leave unpaid for want of a rate (#9)
+        "missing_rates": rates.missing_rates(region, through=run.run_date) if run.status in runs.OPEN else [],
         "section": "runs",
     }
     return render(request, "web/runs/run_detail.html", context)

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from klynge.payouts import simulation
 
@@ -41,7 +43,8 @@ class Command(BaseCommand):
                     raw = _read(file, limit)
         except OSError as exc:
             raise CommandError(f"{path}: {exc.strerror}") from exc
-        result, problems = simulation.simulate_bytes(raw, max_bytes=limit)
+        warnings: list[simulation.MissingRate] = []
+        result, problems = simulation.simulate_bytes(raw, max_bytes=limit, warnings=warnings)
         if problems:
             language = options["lang"]
             raise CommandError(
@@ -49,6 +52,11 @@ class Command(BaseCommand):
                     f"{p.path if p.path not in ('', '$') else path}: {p.message(language)}" for p in problems
                 )
             )
+        with translation.override(options["lang"]):
+            for warning in warnings:  # on standard error, so that standard output stays the JSON document
+                self.stderr.write(
+                    _("Advarsel: %(warning)s; kørslerne udbetaler intet for året.") % {"warning": warning}
+                )
         self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False))
 
 
