@@ -25,7 +25,7 @@ VALID: dict[str, Any] = {
         "region": "1081",
         "members": [
             {"id": "K1", "kind": "municipality", "code": "851", "name": "Aalborg", "population": 100},
-            {"id": "K2", "kind": "municipality", "code": "810"},
+            {"id": "K2", "kind": "municipality"},
             {"id": "R", "kind": "region", "code": "1081", "name": "Region", "population": 0},
         ],
     },
@@ -51,7 +51,7 @@ VALID: dict[str, Any] = {
         },
         {
             "id": "I_3",
-            "title": "Opsporing",
+            "title": "Opsporing".ljust(300, "."),
             "function": "4.62.88",
             "payers": ["K1", "R"],
             "key": {"type": "population"},
@@ -73,6 +73,7 @@ BAD: list[tuple[str, Any]] = [
     ("not an object", []),
     ("wrong containers", {"format": "klynge-health/2", "cluster": [], "funds": {}, "initiatives": "x"}),
     ("no members", changed(["cluster", "members"], [])),
+    ("members not a list", changed(["cluster", "members"], "K1")),
     (
         "members",
         changed(
@@ -102,6 +103,7 @@ BAD: list[tuple[str, Any]] = [
                 {"member": "K1", "year": 2024, "amount": "-1"},
                 {"member": "K1", "year": 2024, "amount": "10000000000.01"},
                 {"member": ["K1"], "year": 2024, "amount": "Infinity"},
+                {"member": "M" * 45, "year": 2024, "amount": "z" * 45},
             ],
         ),
     ),
@@ -153,6 +155,8 @@ BAD: list[tuple[str, Any]] = [
                         {"executor": "R"},
                     ],
                 },
+                {"title": "T", "function": "4.62.88", "key": {"type": "equal"}, "costs": "x"},
+                {"id": "bad id!", "title": "T", "key": {"type": "percent", "shares": {"K1": "x", "R": "y"}}},
             ],
         ),
     ),
@@ -181,6 +185,93 @@ EXPECTED: dict[str, list[tuple[str, str, str, str]]] = {
         ("initiatives", "type", "Her skal stå en liste ([...]).", "A list ([...]) is expected here."),
     ],
     "no members": [
+        (
+            "cluster.members",
+            "no_members",
+            "Klyngen skal have mindst ét medlem.",
+            "The cluster needs at least one member.",
+        ),
+        (
+            "funds[0].member",
+            "unknown_member",
+            "'K1' er ikke medlem af klyngen (medlemmer: ).",
+            "'K1' is not a member of the cluster (members: ).",
+        ),
+        (
+            "funds[1].member",
+            "unknown_member",
+            "'R' er ikke medlem af klyngen (medlemmer: ).",
+            "'R' is not a member of the cluster (members: ).",
+        ),
+        (
+            "initiatives[0].payers",
+            "no_payers",
+            "Indsatsen skal have mindst én betalende part.",
+            "The initiative needs at least one paying member.",
+        ),
+        (
+            "initiatives[0].costs[0].executor",
+            "unknown_member",
+            "'K1' er ikke medlem af klyngen (medlemmer: ).",
+            "'K1' is not a member of the cluster (members: ).",
+        ),
+        (
+            "initiatives[1].payers[0]",
+            "unknown_member",
+            "'R' er ikke medlem af klyngen (medlemmer: ).",
+            "'R' is not a member of the cluster (members: ).",
+        ),
+        (
+            "initiatives[1].payers[1]",
+            "unknown_member",
+            "'K1' er ikke medlem af klyngen (medlemmer: ).",
+            "'K1' is not a member of the cluster (members: ).",
+        ),
+        (
+            "initiatives[1].payers",
+            "no_payers",
+            "Indsatsen skal have mindst én betalende part.",
+            "The initiative needs at least one paying member.",
+        ),
+        (
+            "initiatives[1].key.shares.R",
+            "unknown_member",
+            "'R' er ikke en betalende part i indsatsen.",
+            "'R' is not a paying member of the initiative.",
+        ),
+        (
+            "initiatives[1].key.shares.K1",
+            "unknown_member",
+            "'K1' er ikke en betalende part i indsatsen.",
+            "'K1' is not a paying member of the initiative.",
+        ),
+        (
+            "initiatives[1].costs[0].executor",
+            "unknown_member",
+            "'R' er ikke medlem af klyngen (medlemmer: ).",
+            "'R' is not a member of the cluster (members: ).",
+        ),
+        (
+            "initiatives[2].payers[0]",
+            "unknown_member",
+            "'K1' er ikke medlem af klyngen (medlemmer: ).",
+            "'K1' is not a member of the cluster (members: ).",
+        ),
+        (
+            "initiatives[2].payers[1]",
+            "unknown_member",
+            "'R' er ikke medlem af klyngen (medlemmer: ).",
+            "'R' is not a member of the cluster (members: ).",
+        ),
+        (
+            "initiatives[2].payers",
+            "no_payers",
+            "Indsatsen skal have mindst én betalende part.",
+            "The initiative needs at least one paying member.",
+        ),
+    ],
+    "members not a list": [
+        ("cluster.members", "type", "Her skal stå en liste ([...]).", "A list ([...]) is expected here."),
         (
             "cluster.members",
             "no_members",
@@ -450,6 +541,18 @@ EXPECTED: dict[str, list[tuple[str, str, str, str]]] = {
             "'['K1']' is not a member of the cluster (members: K1, K2, R).",
         ),
         ("funds[7].amount", "amount_format", "Beløbet er ikke et tal.", "The amount is not a number."),
+        (
+            "funds[8].member",
+            "unknown_member",
+            "'MMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMM' er ikke medlem af klyngen (medlemmer: K1, K2, R).",
+            "'MMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMM' is not a member of the cluster (members: K1, K2, R).",
+        ),
+        (
+            "funds[8].amount",
+            "amount_format",
+            "'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz' er ikke et beløb; skriv fx \"1000.00\".",
+            "'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz' is not an amount; write e.g. \"1000.00\".",
+        ),
     ],
     "initiatives": [
         ("initiatives[0]", "type", "Her skal stå et objekt ({...}).", "An object ({...}) is expected here."),
@@ -579,6 +682,42 @@ EXPECTED: dict[str, list[tuple[str, str, str, str]]] = {
             'Beløb skal angives som tekst med højst to decimaler, fx "1000.00".',
             'Amounts are strings with at most two decimals, e.g. "1000.00".',
         ),
+        (
+            "initiatives[9].id",
+            "missing",
+            "'id' mangler eller er ikke en tekst (højst 300 tegn).",
+            "'id' is missing or not a text (at most 300 characters).",
+        ),
+        (
+            "initiatives[9].costs",
+            "type",
+            "Her skal stå en liste ([...]).",
+            "A list ([...]) is expected here.",
+        ),
+        (
+            "initiatives[10].id",
+            "format",
+            "'bad id!' er ikke et gyldigt id (bogstaver, tal, - _ .).",
+            "'bad id!' is not a valid id (letters, digits, - _ .).",
+        ),
+        (
+            "initiatives[10].function",
+            "missing",
+            "'function' mangler eller er ikke en tekst (højst 300 tegn).",
+            "'function' is missing or not a text (at most 300 characters).",
+        ),
+        (
+            "initiatives[10].key.shares.K1",
+            "amount_format",
+            "'x' er ikke et beløb; skriv fx \"1000.00\".",
+            "'x' is not an amount; write e.g. \"1000.00\".",
+        ),
+        (
+            "initiatives[10].key.shares.R",
+            "amount_format",
+            "'y' er ikke et beløb; skriv fx \"1000.00\".",
+            "'y' is not an amount; write e.g. \"1000.00\".",
+        ),
     ],
 }
 
@@ -590,7 +729,7 @@ def test_a_valid_document_is_read_field_by_field() -> None:
         "1081",
         (
             Member("K1", "municipality", "851", "Aalborg", 100),
-            Member("K2", "municipality", "810", "K2", None),
+            Member("K2", "municipality", "", "K2", None),
             Member("R", "region", "1081", "Region", 0),
         ),
         (Fund("K1", 2024, D("10.50")), Fund("R", 2000, D("0.00"))),
@@ -611,7 +750,7 @@ def test_a_valid_document_is_read_field_by_field() -> None:
                 ("R", "K1"),
                 (Cost("R", 2024, D("0.01")),),
             ),
-            Initiative("I_3", "Opsporing", "4.62.88", Key("population"), ("K1", "R"), ()),
+            Initiative("I_3", "Opsporing".ljust(300, "."), "4.62.88", Key("population"), ("K1", "R"), ()),
         ),
     )
 

@@ -146,3 +146,17 @@ def test_netting_orders_pairs_by_the_first_then_the_second_member() -> None:
         Transfer("A", "B", D("1.00")),
         Transfer("A", "R", D("4.00")),
     )
+
+
+def test_netted_pairs_follow_the_member_order_not_the_ids_nor_the_second_member_alone() -> None:
+    order = {"Z": 0, "B": 1, "R": 2, "A": 3}
+    settlements = [
+        Settlement("I", 2024, "B", "R", D("1.00"), FN),
+        Settlement("I", 2024, "R", "Z", D("2.00"), FN),
+        Settlement("I", 2024, "A", "Z", D("3.00"), FN),
+    ]
+    assert net(settlements, order) == (
+        Transfer("R", "Z", D("2.00")),
+        Transfer("A", "Z", D("3.00")),
+        Transfer("B", "R", D("1.00")),
+    )
