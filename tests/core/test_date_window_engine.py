@@ -213,16 +213,14 @@ def test_a_patient_scheme_counting_on_29_february_is_refused_when_read() -> None
     assert "(ikke 02-29)" in caught.value.problems[0].message_da
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="klynge.core.payouts builds date(year, *count_date) for every patient year; a Scheme made in "
-    "code (not read from a file or the database, which refuse it) with a 29 February count date fails "
-    "in a year that is no leap year. Reported to the engine's owner (#9).",
-)
-def test_the_engine_itself_fails_on_a_29_february_count_date_in_a_common_year() -> None:
+def test_a_29_february_count_date_in_a_scheme_made_in_code_counts_on_28_february_in_a_common_year() -> None:
     document = json.loads(json.dumps(LAST_DAY).replace(LAST, "2029-01-01"))
     document["schemes"][0]["annual_rates"] = {"2029": "3.65", "2030": "3.65"}
     scenario = parse_scenario(document, window=WINDOW)
     scheme = dataclasses.replace(scenario.schemes[0], count_date=(2, 29))
-    run_payouts(dataclasses.replace(scenario, schemes=(scheme,)), D(2030, 6, 1))
+    outcome = run_payouts(dataclasses.replace(scenario, schemes=(scheme,)), D(2030, 6, 1))
+    lines = [line for p in outcome.result.payouts for line in p.lines]
+    assert lines and {(line.period_from, line.period_to) for line in lines} <= {
+        (D(2029, 1, 1), D(2029, 12, 31)),
+        (D(2030, 1, 1), D(2030, 12, 31)),
+    }

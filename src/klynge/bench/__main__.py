@@ -31,9 +31,6 @@ def main(argv: list[str] | None = None) -> None:
     sim.add_argument(
         "--digest", action="store_true", help="also print a SHA-256 of the result JSON (after timing)"
     )
-    sim.add_argument(
-        "--workers", type=int, default=None, help="processes for simulate (default: its own choice)"
-    )
     per = sub.add_parser("persist", help="time a persisted payout run per region (Django, DATABASE_URL)")
     per.add_argument("file")
     per.add_argument("--run-date", default="2026-01-15")
@@ -52,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "simulate":
         from klynge.bench.measure import measure_simulate
 
-        print(json.dumps(measure_simulate(Path(args.file), digest=args.digest, workers=args.workers)))
+        print(json.dumps(measure_simulate(Path(args.file), digest=args.digest)))
     elif args.command == "time":
         from klynge.bench.measure import time_command
 

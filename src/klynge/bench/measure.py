@@ -27,8 +27,7 @@ class TreeMemory:
     a forked process counted in each), ``peak_pss_mib`` the highest sum of their proportional set size
     (every second; shared pages divided among the processes sharing them). Both 0 without ``/proc``.
 
-    The sampling runs in a process of its own (not counted), not in a thread: ``simulate`` forks only
-    when no other thread runs."""
+    The sampling runs in a process of its own (not counted)."""
 
     def __init__(self) -> None:
         self.peak_rss_mib = 0.0
@@ -102,28 +101,24 @@ def cpu_seconds() -> float:
     return round(usage.ru_utime + usage.ru_stime, 3)
 
 
-def measure_simulate(path: Path, *, digest: bool = False, workers: int | None = None) -> dict[str, Any]:
-    """Read, parse and simulate every run of a scenario file: the engine end to end, no database.
-
-    ``workers`` as :func:`klynge.core.payouts.simulate` (``None``: its choice). The peak memory is this
-    process's (``peak_mib``) and that of the process tree (``tree_peak_rss_mib``, ``tree_peak_pss_mib``:
-    with a forked worker, its memory counts too)."""
+def measure_simulate(path: Path, *, digest: bool = False) -> dict[str, Any]:
+    """Read, parse and simulate every run of a scenario file: the engine end to end, in one process,
+    no database. ``peak_mib`` is the process's peak resident memory."""
     from klynge.core.payouts import result_to_json, simulate
     from klynge.core.scenario import cyclic_gc_paused, parse_scenario
 
-    with TreeMemory() as tree:
-        start = time.perf_counter()
-        # The collector paused while the JSON is read, as klynge simulate does (simulation.py): a JSON
-        # document has no reference cycles, and on a large one the collector's scans of the growing
-        # heap take longer than the reading (1,9 s instead of 0,9 s at 100 ×).
-        with path.open("rb") as handle, cyclic_gc_paused():
-            data = json.load(handle)
-        loaded = time.perf_counter()
-        scenario = parse_scenario(data)
-        del data
-        parsed = time.perf_counter()
-        results = simulate(scenario, workers=workers)
-        done = time.perf_counter()
+    start = time.perf_counter()
+    # The collector paused while the JSON is read, as klynge simulate does (simulation.py): a JSON
+    # document has no reference cycles, and on a large one the collector's scans of the growing heap
+    # take longer than the reading.
+    with path.open("rb") as handle, cyclic_gc_paused():
+        data = json.load(handle)
+    loaded = time.perf_counter()
+    scenario = parse_scenario(data)
+    del data
+    parsed = time.perf_counter()
+    results = simulate(scenario)
+    done = time.perf_counter()
     report: dict[str, Any] = {
         "file": str(path),
         "clusters": len(scenario.clusters),
@@ -138,22 +133,12 @@ def measure_simulate(path: Path, *, digest: bool = False, workers: int | None = 
         "simulate_s": round(done - parsed, 3),
         "total_s": round(done - start, 3),
         "cpu_s": cpu_seconds(),
-        "children_cpu_s": children_cpu_seconds(),
         "peak_mib": peak_mib(),
-        "children_peak_mib": peak_mib(resource.RUSAGE_CHILDREN),
-        "tree_peak_rss_mib": tree.peak_rss_mib,
-        "tree_peak_pss_mib": tree.peak_pss_mib,
     }
     if digest:
         text = json.dumps(result_to_json(results), sort_keys=True, separators=(",", ":"))
         report["digest"] = hashlib.sha256(text.encode()).hexdigest()
     return report
-
-
-def children_cpu_seconds() -> float:
-    """User and system CPU time of the finished child processes (a forked worker of ``simulate``)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return round(usage.ru_utime + usage.ru_stime, 3)
 
 
 def measure_persist(path: Path, run_date: str, *, do_import: bool = True) -> dict[str, Any]:
