@@ -200,7 +200,7 @@ def test_a_reversal_request_can_be_cancelled_and_a_reader_may_not_ask(
     posted.refresh_from_db()
     assert posted.reversal_requested_by is None and posted.reversal_reason == ""
     reader = make_user("ssu_reader", username="ssu", region=health_cluster.region)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="ikke adgang"):
         services.settlement_reversal_request(actor=reader, cluster=health_cluster, year=2023, reason="x")
     assert refused(
         lambda: services.settlement_reversal_request(
@@ -210,8 +210,11 @@ def test_a_reversal_request_can_be_cancelled_and_a_reader_may_not_ask(
     ).startswith("År: afregningen for 2024 er ikke bogført")
 
 
-def _raw_fails(sql: str, params: list[Any]) -> None:
-    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+def _raw_fails(sql: str, params: list[Any], constraint: str) -> None:
+    """The statement is refused by the database with a message matching ``constraint`` (a constraint's
+    name; for a unique index SQLite names its columns instead)."""
+    expected = constraint
+    with pytest.raises(IntegrityError, match=expected), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
@@ -228,18 +231,26 @@ def test_the_database_refuses_an_approval_by_the_requester_and_a_second_standing
         f"UPDATE {table} SET reversal_approved_by_id = %s, reversal_approved_at = %s, "
         "reversal_entry_id = %s WHERE id = %s",
         [secretariat.pk, now, posted.entry_id, posted.pk],
+        "health_reversal_second_person",
     )
     _raw_fails(  # approved without a reversal voucher
         f"UPDATE {table} SET reversal_approved_by_id = %s, reversal_approved_at = %s WHERE id = %s",
         [other.pk, now, posted.pk],
+        "health_reversal_entry_when_approved",
     )
     _raw_fails(  # asked without a reason
-        f"UPDATE {table} SET reversal_reason = '' WHERE id = %s", [posted.pk]
+        f"UPDATE {table} SET reversal_reason = '' WHERE id = %s",
+        [posted.pk],
+        "health_reversal_requested_with_reason",
     )
-    _raw_fails(  # a second posting of a year that stands
+    other_entry = JournalEntry.objects.create(
+        ledger=posted.entry.ledger, voucher_number=2, date=posted.entry.date, text="x"
+    )
+    _raw_fails(  # a second posting of a year that stands (its own voucher: only the year repeats)
         f"INSERT INTO {table} (cluster_id, year, entry_id, posted_by_id, posted_at, reversal_reason) "
         "VALUES (%s, 2023, %s, %s, %s, '')",
-        [health_cluster.pk, posted.entry_id, secretariat.pk, now],
+        [health_cluster.pk, other_entry.pk, secretariat.pk, now],
+        "health_settlement_posted_once|health_settlementposting.cluster_id, health_settlementposting.year",
     )
     posted.refresh_from_db()
     assert posted.reversal_approved_by is None and posted.reversal_reason == "Fejl"
@@ -383,6 +394,7 @@ def test_the_database_lets_only_the_confirmer_withdraw(carried: tuple[Any, Any],
         "UPDATE health_carryover SET withdrawn_by_id = %s, withdrawn_at = %s, withdrawal_reason = 'x' "
         "WHERE id = %s",
         [secretariat.pk, timezone.now(), carry.pk],
+        "carry_over_withdrawn_by_confirmer",
     )
     carry.refresh_from_db()
     assert carry.withdrawn_at is None
