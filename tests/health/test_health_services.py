@@ -76,6 +76,8 @@ def test_a_pot_by_population_without_population_names_the_members_and_stores_not
         ({"1084": "50", "101": "30", "147": "10"}, "skal give 100 % i alt; de giver 90"),
         ({"1084": "50", "101": "30", "147": "20,00001"}, "højst fire decimaler"),
         ({"1084": "-10", "101": "60", "147": "50"}, "kan ikke være negativ"),
+        ({"1084": "1e1", "101": "60", "147": "30"}, "skriv et tal, fx 33,3333"),
+        ({"1084": "Infinity", "101": "60", "147": "30"}, "skriv et tal, fx 33,3333"),
     ],
 )
 def test_a_percentage_key_that_does_not_sum_to_100_is_refused(

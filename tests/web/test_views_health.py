@@ -932,3 +932,25 @@ def test_an_upload_over_5_mb_is_refused_without_being_read(
     html = html_of(upload(login(secretariat), health_cluster, text, dry_run=False))
     assert "den må højst fylde 5 MB" in html
     assert state() == before
+
+
+def test_a_share_in_scientific_notation_is_refused_on_the_pot_and_the_initiative_forms(
+    login: Callable[[Any], Client],
+    secretariat: Any,
+    health_cluster: Any,
+    members: dict[str, Any],
+    state: Callable[[], dict[str, Any]],
+) -> None:
+    before = state()
+    client = login(secretariat)
+    data = {"pulje-year": 2025, "pulje-pot": "1000", "pulje-key_type": "percent"}
+    data.update(
+        {f"pulje-percent_{members[c].pk}": v for c, v in {"1084": "1e1", "101": "60", "147": "30"}.items()}
+    )
+    html = html_of(client.post(reverse("health_funds_distribute", args=[health_cluster.pk]), data))
+    assert "skriv et tal, fx 33,3333" in html
+    form = initiative_data(members, **{f"percent_{members['1084'].pk}": "5E+1"})
+    html = html_of(client.post(reverse("health_initiative_create", args=[health_cluster.pk]), form))
+    assert "skriv et tal, fx 33,3333" in html
+    assert not Initiative.objects.exists()
+    assert state() == before

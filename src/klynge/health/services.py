@@ -50,6 +50,7 @@ from klynge.ledger import services as ledger
 from klynge.ledger.models import Account, Ledger
 from klynge.registry.models import Region
 
+PERCENT_TEXT = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,12})?")  # a share as typed, in digits
 MAX_AMOUNT = Decimal("10000000000.00")  # 10 mia. kr.: anything above is taken for a typing error
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -383,8 +384,11 @@ def _key(key_type: str, members: Sequence[HealthMember], percents: dict[int, Any
         raw = (percents or {}).get(member.pk)
         if raw in (None, ""):
             continue
+        text = str(raw).strip().replace(",", ".")
         try:
-            value = Decimal(str(raw).replace(",", "."))
+            if not PERCENT_TEXT.fullmatch(text):  # no "1e1", "Infinity" or "NaN": digits only
+                raise InvalidOperation
+            value = Decimal(text)
         except InvalidOperation:
             raise _refuse(
                 "percents", _("Andel for %(member)s: skriv et tal, fx 33,3333.") % {"member": member.name}
