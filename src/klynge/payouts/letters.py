@@ -8,26 +8,10 @@ from decimal import Decimal
 
 from fpdf import FPDF
 
+from klynge.core.dates import long_da
 from klynge.core.money import format_dkk
 
-MONTHS = [
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
-
-
-def danish_date(day: dt.date) -> str:
-    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+danish_date = long_da  # "1. marts 2020", as in every Danish text of the product
 
 
 @dataclass(frozen=True)
