@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from klynge.core.scenario import ScenarioError, cvr_is_valid, parse_scenario, scenario_to_dict
 
 EXAMPLE = json.loads(
-    (
-        Path(__file__).resolve().parents[1] / "fixtures" / "examples" / "gp-cluster-basic.json"
-    ).read_text("utf-8")
+    (Path(__file__).resolve().parents[1] / "fixtures" / "examples" / "gp-cluster-basic.json").read_text(
+        "utf-8"
+    )
 )
 
 
