@@ -153,11 +153,13 @@ def example(admin_user: Any, region: Any, example_input: Any) -> Any:
 
 @pytest.fixture
 def ledger_flushable(transactional_db: None) -> Any:
-    """Lets a transactional test's teardown empty the ledger, which the database keeps append-only.
+    """Lets a transactional test's teardown empty the ledger and the audit trail, which the database
+    keeps append-only.
 
     PostgreSQL's flush is a TRUNCATE, which row triggers do not see. On SQLite the flush deletes rows,
-    so the two triggers that refuse deleting posted entries are dropped for the purge and recreated
-    from the migration that made them."""
+    so the triggers that refuse deleting posted entries and audit entries are dropped for the purge and
+    recreated from the migrations that made them. Every transactional test that writes through a
+    service (and so audits) needs this fixture."""
     yield
     from importlib import import_module
 
@@ -166,7 +168,8 @@ def ledger_flushable(transactional_db: None) -> Any:
     if connection.vendor != "sqlite":
         return
     invariants = import_module("klynge.ledger.migrations.0002_ledger_invariants")
-    guards = {"ledger_entry_undeletable", "ledger_posting_undeletable"}
+    audit_only = import_module("klynge.audit.migrations.0003_append_only")
+    guards = {"ledger_entry_undeletable", "ledger_posting_undeletable", "audit_entry_undeletable"}
     with connection.cursor() as cursor:
         for name in guards:
             cursor.execute(f"DROP TRIGGER {name}")
@@ -174,7 +177,8 @@ def ledger_flushable(transactional_db: None) -> Any:
         cursor.execute("DELETE FROM health_settlementposting")  # refers to the entries
         cursor.execute("DELETE FROM ledger_posting")
         cursor.execute("DELETE FROM ledger_journalentry")
-        for statement in invariants.SQLITE:
+        cursor.execute("DELETE FROM audit_auditentry")
+        for statement in [*invariants.SQLITE, *audit_only.SQLITE]:
             if any(f"TRIGGER {name} " in statement for name in guards):
                 cursor.execute(statement)
 

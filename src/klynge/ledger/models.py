@@ -5,6 +5,9 @@ Rules the database itself enforces (migration 0002, on PostgreSQL and SQLite ali
 - posted entries and their postings are append-only: no UPDATE, no DELETE; corrections are reversals;
 - voucher numbers are gapless per ledger: each new entry takes the previous number + 1;
 - an entry is reversed at most once.
+
+Posted entries are also hash-chained per ledger (``hash``, ``previous_hash``; set by
+``ledger.services.entry_post`` in the same UPDATE that sets ``posted``), checked by ``klynge verify``.
 """
 
 from __future__ import annotations
@@ -72,6 +75,9 @@ class JournalEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when posted. Nullable so adding the columns keeps SQLite's table (and its triggers).
+    previous_hash = models.CharField(_("forrige hash"), max_length=64, null=True, editable=False)  # noqa: DJ001
+    hash = models.CharField(_("hash"), max_length=64, null=True, editable=False)  # noqa: DJ001
 
     class Meta:
         ordering = ["ledger", "voucher_number"]

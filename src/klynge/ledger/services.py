@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from klynge.audit.log import record
-from klynge.core.money import format_dkk
+from klynge.audit.log import lock_chain, record
+from klynge.common import hashchain
+from klynge.core.money import format_dkk, to_ore
 from klynge.ledger.models import Account, JournalEntry, Ledger, Posting
 
 
@@ -23,6 +24,22 @@ class Line:
     amount: Decimal  # debit positive, credit negative
     party: str = ""
     text: str = ""
+
+
+def entry_content(entry: JournalEntry, postings: Sequence[Posting]) -> dict[str, object]:
+    """What a posted entry's hash covers: its fields and its postings in id order, amounts in øre."""
+    return {
+        "ledger": entry.ledger_id,
+        "voucher_number": entry.voucher_number,
+        "date": hashchain.iso_date(entry.date),
+        "text": entry.text,
+        "source": entry.source,
+        "source_id": entry.source_id,
+        "reverses": entry.reverses_id,
+        "created_by": entry.created_by_id,
+        "created_at": hashchain.iso_time(entry.created_at),
+        "postings": [[p.id, p.account_id, to_ore(p.amount), p.party, p.text] for p in postings],
+    }
 
 
 def ledger_get_or_create(*, code: str, name: str) -> Ledger:
@@ -70,6 +87,7 @@ def entry_post(
 ) -> JournalEntry:
     """Post one balanced entry with the ledger's next voucher number, and audit it."""
     accounts = _check_lines(lines)
+    lock_chain()  # the audit chain's lock before the ledger's, as every writer takes them
     locked = Ledger.objects.select_for_update().get(pk=ledger.pk)
     last = (
         JournalEntry.objects.filter(ledger=locked)
@@ -97,8 +115,18 @@ def entry_post(
         )
         for line in lines
     )
-    entry.posted = True
-    entry.save(update_fields=["posted"])
+    previous = (
+        JournalEntry.objects.filter(ledger=locked, posted=True)
+        .order_by("-voucher_number")
+        .values_list("hash", flat=True)
+        .first()
+    )
+    entry.previous_hash = previous or hashchain.GENESIS
+    entry.hash = hashchain.digest(
+        entry.previous_hash, entry_content(entry, list(entry.postings.order_by("id")))
+    )
+    entry.posted = True  # one UPDATE: the triggers allow it only while the entry is not yet posted
+    entry.save(update_fields=["posted", "previous_hash", "hash"])
     record(
         actor=actor,
         action="ledger.post",

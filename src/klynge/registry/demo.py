@@ -27,6 +27,7 @@ from django.test.utils import override_settings
 from fpdf import FPDF
 
 from klynge.accounts.models import Role, RoleAssignment, User
+from klynge.audit.log import recorded_at
 from klynge.audit.models import AuditEntry
 from klynge.health import demo as health_demo
 from klynge.registry import services
@@ -254,7 +255,7 @@ class BuildResult:
 
 
 class DemoResetRefused(Exception):
-    """The demo cannot be removed: its payouts are in the ledger, which is append-only."""
+    """The demo cannot be removed: the audit trail (and its payouts the ledger) are append-only."""
 
 
 def build(*, with_runs: bool = True) -> BuildResult:
@@ -306,13 +307,27 @@ def logins() -> list[DemoLogin]:
 
 
 def reset() -> None:
-    """Remove the demo data (and only it), including the audit entries about it and its stored files."""
+    """Remove the demo data (and only it) with its stored files, while nothing is on record about it.
+
+    Refused (:class:`DemoResetRefused`) once the audit trail holds an entry about the demo's clusters,
+    practices or users, or the ledger one of its payouts: both are append-only (the database refuses to
+    delete their rows), so a built demo is removed by starting from an empty database."""
     numbers = _demo_numbers()
     clusters = GpCluster.objects.filter(external_id__in=[c.external_id for c in CLUSTERS])
     usernames = [s[0] for s in STAFF]
     from klynge.payouts.models import PayoutRun
 
     if PayoutRun.objects.filter(prepared_by__username__in=usernames).exists():
+        raise DemoResetRefused
+    practices = Practice.objects.filter(provider_number__in=numbers)
+    if AuditEntry.objects.filter(
+        Q(gp_cluster__in=clusters)
+        | Q(actor__username__in=usernames)
+        | Q(
+            object_type="registry.Practice",
+            object_id__in=[str(pk) for pk in practices.values_list("pk", flat=True)],
+        )
+    ).exists():
         raise DemoResetRefused
     with transaction.atomic():
         health_demo.reset(usernames)
@@ -322,16 +337,6 @@ def reset() -> None:
             )
         )
         users = User.objects.filter(Q(username__in=usernames) | Q(pk__in=coordinators))
-        practices = Practice.objects.filter(provider_number__in=numbers)
-        # The entries about the demo objects go with them; a demo user's entries about anything else
-        # keep the user (PROTECT), and the reset is refused rather than rewrite that history.
-        AuditEntry.objects.filter(
-            Q(gp_cluster__in=clusters)
-            | Q(
-                object_type="registry.Practice",
-                object_id__in=[str(pk) for pk in practices.values_list("pk", flat=True)],
-            )
-        ).delete()
         documents = Document.objects.filter(cluster__in=clusters)
         files = [(d.file.storage, d.file.name) for d in documents if d.file.name]
         documents.delete()
@@ -389,12 +394,10 @@ class _Builder:
             self.users["okonomi-aalborg"],
             post=self.with_runs,
         )
-        mark = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         for minute, (day, _order, step) in enumerate(sorted(self.steps, key=lambda s: (s[0], s[1]))):
-            step()
             when = dt.datetime.combine(day, dt.time(9, 0), self.zone) + dt.timedelta(minutes=minute % 480)
-            AuditEntry.objects.filter(pk__gt=mark).update(at=when)
-            mark = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or mark
+            with recorded_at(when):  # the audit trail is append-only: entries get their day when written
+                step()
         for document in Document.objects.filter(cluster__in=self.clusters.values()):
             entry = AuditEntry.objects.filter(action="document.upload", object_id=str(document.pk)).first()
             if entry:

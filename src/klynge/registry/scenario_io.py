@@ -30,7 +30,7 @@ from django.db.models import QuerySet
 
 from klynge.accounts.access import Action, can, can_in_region, gp_clusters
 from klynge.accounts.models import User
-from klynge.audit.log import record, snapshot
+from klynge.audit.log import record, record_many, snapshot
 from klynge.audit.models import AuditEntry
 from klynge.common import dates
 from klynge.core import scenario as core
@@ -1002,25 +1002,27 @@ class _Writer:
                 entries.append((obj, practice, is_capacity, before, valid_from, count, recorded))
             for model, objs in creates.items():
                 model.objects.bulk_create(objs)
-            AuditEntry.objects.bulk_create(
-                AuditEntry(
-                    actor=self.actor,
-                    action="practice.capacity" if is_capacity else "practice.patients",
-                    summary=(
-                        f"{practice}: {count} {'kapacitet(er)' if is_capacity else 'gruppe 1-patienter'} "
-                        f"fra {valid_from:%d-%m-%Y} (import)"
-                    )[:500],
-                    object_type=Practice._meta.label,
-                    object_id=str(practice.pk),
-                    region=practice.region,
-                    before=before,
-                    after={
-                        "capacities" if is_capacity else "group1_patients": count,
-                        "valid_from": valid_from.isoformat(),
-                        "recorded_on": recorded.isoformat(),
-                    },
-                )
-                for obj, practice, is_capacity, before, valid_from, count, recorded in entries
+            record_many(
+                [
+                    AuditEntry(
+                        actor=self.actor,
+                        action="practice.capacity" if is_capacity else "practice.patients",
+                        summary=(
+                            f"{practice}: {count} {'kapacitet(er)' if is_capacity else 'gruppe 1-patienter'} "
+                            f"fra {valid_from:%d-%m-%Y} (import)"
+                        )[:500],
+                        object_type=Practice._meta.label,
+                        object_id=str(practice.pk),
+                        region=practice.region,
+                        before=before,
+                        after={
+                            "capacities" if is_capacity else "group1_patients": count,
+                            "valid_from": valid_from.isoformat(),
+                            "recorded_on": recorded.isoformat(),
+                        },
+                    )
+                    for obj, practice, is_capacity, before, valid_from, count, recorded in entries
+                ]
             )
             self.step(len(batch))
 
@@ -1059,22 +1061,24 @@ class _Writer:
             if any(o.pk is None for o in objs):  # a database that cannot return ids from a bulk insert
                 for o in objs:
                     o.pk = Membership.objects.get(practice=o.practice, cluster=o.cluster, joined=o.joined).pk
-            AuditEntry.objects.bulk_create(
-                AuditEntry(
-                    actor=self.actor,
-                    action="membership.create",
-                    summary=(
-                        f"{o.practice} tilmeldt klyngen fra {o.joined:%d-%m-%Y}"
-                        + (f", udmeldt fra {o.left:%d-%m-%Y}" if o.left else "")
-                        + " (import)"
-                    )[:500],
-                    object_type=Membership._meta.label,
-                    object_id=str(o.pk),
-                    region=o.cluster.region,
-                    gp_cluster=o.cluster,
-                    after=snapshot(o),
-                )
-                for o in objs
+            record_many(
+                [
+                    AuditEntry(
+                        actor=self.actor,
+                        action="membership.create",
+                        summary=(
+                            f"{o.practice} tilmeldt klyngen fra {o.joined:%d-%m-%Y}"
+                            + (f", udmeldt fra {o.left:%d-%m-%Y}" if o.left else "")
+                            + " (import)"
+                        )[:500],
+                        object_type=Membership._meta.label,
+                        object_id=str(o.pk),
+                        region=o.cluster.region,
+                        gp_cluster=o.cluster,
+                        after=snapshot(o),
+                    )
+                    for o in objs
+                ]
             )
             self.step(len(batch))
         self._update_memberships(longer)

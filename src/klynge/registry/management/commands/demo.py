@@ -44,11 +44,13 @@ class Command(BaseCommand):
                 demo.reset()
             except demo.DemoResetRefused as exc:
                 raise CommandError(
-                    "The demo's payouts are posted in the ledger, which is append-only, so the demo cannot "
-                    "be removed. Delete the database (data/klynge.sqlite3) and run bin/demo again."
+                    "The demo is in the audit trail (and its payouts in the ledger), which is append-only, "
+                    "so the demo cannot be removed. Delete the database (data/klynge.sqlite3) and run "
+                    "bin/demo again."
                     if english
-                    else "Demoens udbetalinger er bogført, og regnskabet kan kun tilføjes til; demodata kan "
-                    "derfor ikke fjernes. Slet databasen (data/klynge.sqlite3), og kør bin/demo igen."
+                    else "Demoen står i revisionssporet (og dens udbetalinger i regnskabet), og begge kan kun "
+                    "tilføjes til; demodata kan derfor ikke fjernes. Slet databasen (data/klynge.sqlite3), "
+                    "og kør bin/demo igen."
                 ) from exc
             except ProtectedError as exc:
                 raise CommandError(

@@ -1,0 +1,133 @@
+"""Checking that nothing was quietly changed: the audit chain, each ledger's chain, balances, vouchers.
+
+Read-only. :func:`verify` walks the audit trail in id order and each ledger's entries in voucher order,
+recomputes every hash (:mod:`klynge.common.hashchain`) and stops at the first record that does not
+match, naming its table, id and what differs. ``klynge verify`` prints the result.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from klynge.audit.log import content
+from klynge.audit.models import AuditEntry
+from klynge.common import hashchain
+from klynge.core.money import to_ore
+from klynge.ledger.models import JournalEntry, Ledger, Posting
+from klynge.ledger.services import entry_content
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    table: str
+    id: int
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.table} id={self.id}: {self.what}"
+
+
+@dataclass
+class Report:
+    audit_entries: int = 0
+    ledgers: int = 0
+    entries: int = 0
+    heads: dict[str, str] = field(default_factory=dict)  # chain → its last hash
+    mismatch: Mismatch | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.mismatch is None
+
+    def summary(self) -> str:
+        if self.mismatch is not None:
+            return _("Uoverensstemmelse: %(mismatch)s") % {"mismatch": self.mismatch}
+        return _(
+            "Alt stemmer: %(audit)s revisionsposter og %(entries)s bilag i %(ledgers)s regnskaber; "
+            "revisionssporet ender i %(head)s."
+        ) % {
+            "audit": self.audit_entries,
+            "entries": self.entries,
+            "ledgers": self.ledgers,
+            "head": self.heads.get("audit") or "-",
+        }
+
+
+def _audit(report: Report) -> Mismatch | None:
+    table = AuditEntry._meta.db_table
+    previous = hashchain.GENESIS
+    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
+        report.audit_entries += 1
+        if entry.previous_hash != previous:
+            return Mismatch(
+                table, entry.pk, _("forrige hash passer ikke med posten før den (kæden er brudt)")
+            )
+        if entry.hash != hashchain.digest(previous, content(entry)):
+            return Mismatch(table, entry.pk, _("indholdet passer ikke med postens hash (posten er ændret)"))
+        previous = entry.hash
+    report.heads["audit"] = previous
+    return None
+
+
+def _ledger(report: Report, ledger: Ledger) -> Mismatch | None:
+    table = JournalEntry._meta.db_table
+    postings: dict[int, list[Posting]] = defaultdict(list)
+    for posting in Posting.objects.filter(entry__ledger=ledger).order_by("id"):
+        postings[posting.entry_id].append(posting)
+    previous = hashchain.GENESIS
+    expected_number = 1
+    for entry in JournalEntry.objects.filter(ledger=ledger).order_by("voucher_number", "id"):
+        report.entries += 1
+        lines = postings.pop(entry.pk, [])
+        label = f"{ledger.code} {_('bilag')} {entry.voucher_number}"
+        if entry.voucher_number != expected_number:
+            return Mismatch(
+                table,
+                entry.pk,
+                _("%(label)s: bilagsnummeret skulle være %(expected)s (bilagsrækken har et hul)")
+                % {"label": label, "expected": expected_number},
+            )
+        expected_number += 1
+        if not entry.posted:
+            return Mismatch(table, entry.pk, _("%(label)s: er ikke bogført") % {"label": label})
+        total = sum(to_ore(p.amount) for p in lines)
+        if total != 0 or len(lines) < 2:
+            return Mismatch(
+                table,
+                entry.pk,
+                _("%(label)s: posteringerne giver %(total)s øre i %(count)s linjer (skal give 0 i mindst 2)")
+                % {"label": label, "total": total, "count": len(lines)},
+            )
+        if entry.previous_hash != previous:
+            return Mismatch(
+                table,
+                entry.pk,
+                _("%(label)s: forrige hash passer ikke med bilaget før det") % {"label": label},
+            )
+        if entry.hash != hashchain.digest(previous, entry_content(entry, lines)):
+            return Mismatch(
+                table,
+                entry.pk,
+                _("%(label)s: bilaget eller dets posteringer passer ikke med bilagets hash")
+                % {"label": label},
+            )
+        previous = entry.hash or ""
+    report.heads[ledger.code] = previous
+    return None
+
+
+def verify() -> Report:
+    """Every chain and every ledger checked; ``report.mismatch`` is the first record that does not match."""
+    report = Report()
+    report.mismatch = _audit(report)
+    if report.mismatch is not None:
+        return report
+    for ledger in Ledger.objects.order_by("code"):
+        report.ledgers += 1
+        report.mismatch = _ledger(report, ledger)
+        if report.mismatch is not None:
+            return report
+    return report
