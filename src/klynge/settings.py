@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from pathlib import Path
 
+import csp.constants as csp
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
@@ -19,11 +21,17 @@ PROJECT_DIR = SRC_DIR.parent.parent
 DATA_DIR = Path(os.environ.get("KLYNGE_DATA_DIR", PROJECT_DIR / "data"))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+# Production unless DJANGO_DEBUG=1 (bin/demo, bin/test and pytest set it; #10).
+DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0")
+        # One clear line and exit status 1, not a traceback (klynge serve, klynge ..., gunicorn).
+        sys.exit(
+            "klynge: DJANGO_SECRET_KEY mangler (is not set): sæt den til en lang tilfældig værdi, "
+            "f.eks. python3 -c 'import secrets; print(secrets.token_urlsafe(50))', "
+            "eller DJANGO_DEBUG=1 på en udviklingsmaskine."
+        )
     SECRET_KEY = "dev-only-not-secret-" + "x" * 40
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
@@ -49,7 +57,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line and the 500 page carry the request's id (#10).
+    "klynge.common.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (compressed, hashed names) straight after the HTTPS redirect and HSTS (#10).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -118,6 +131,19 @@ STATICFILES_DIRS = [
     ("htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist"),
     ("chartjs", PROJECT_DIR / "node_modules" / "chart.js" / "dist"),
 ]
+# Production serves static files through WhiteNoise from STATIC_ROOT (collected by `klynge serve` /
+# `klynge collectstatic`): hashed names (cached for a year) and gzip. With DEBUG on they are read
+# from the apps and STATICFILES_DIRS as they are, so nothing needs collecting (#10).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # Uploaded documents live outside the web root and are only ever served by a view that checks access.
 DOCUMENT_ROOT = DATA_DIR / "documents"
@@ -144,10 +170,47 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # Behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto (README, "Production");
+    # `klynge check --deploy` is clean with these (#10).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = os.environ.get("KLYNGE_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = int(os.environ.get("KLYNGE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
 
+# Content-Security-Policy on every response (django-csp 4): scripts, styles and fonts from our own
+# origin only; no inline script or style anywhere (tests/web/test_csp_pages.py scans every template and
+# the pages' HTML). data: images for generated pictures such as a QR code (#10).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    },
+}
+
+# Logs go to standard output, each line with the request's id (klynge.common.middleware; #10).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "klynge.common.middleware.RequestIdLogFilter"}},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id"],
+            "formatter": "line",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("KLYNGE_LOG_LEVEL", "WARNING")},
 }

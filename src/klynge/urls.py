@@ -10,3 +10,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("klynge.web.urls")),
 ]
+
+# A 500 shows the request's id, never a traceback; the traceback is logged with the same id (#10).
+handler500 = "klynge.web.views.errors.server_error"

@@ -1149,6 +1149,7 @@ def test_every_problem_is_given_with_its_place_code_and_messages(name: str, doc:
     ("cvr", "valid"),
     [
         ("29403473", True),
+        ("29403503", True),  # a weighted sum of 121: a multiple of 11, not of 12
         ("29403474", False),
         ("2940347", False),
         ("294034730", False),
