@@ -84,7 +84,7 @@ def test_check_deploy_names_a_site_url_that_is_not_https(tmp_path: Path) -> None
     env = production_env(tmp_path, KLYNGE_SITE_URL="http://klynge.example.dk")
     result = run(["check", "--deploy", "--fail-level", "WARNING"], env)
     assert result.returncode == 1
-    assert "(klynge.W001) KLYNGE_SITE_URL er 'http://klynge.example.dk'" in result.stderr
+    assert "(klynge.W010) KLYNGE_SITE_URL er 'http://klynge.example.dk'" in result.stderr
 
 
 def test_workers_fit_the_machine_unless_klynge_workers_says(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -199,4 +199,5 @@ def test_klynge_serve_serves_the_login_page_and_its_css_without_debug(
     # Logs on standard output: our start line, gunicorn's, and access lines with the request id.
     assert "klynge: production, 2 workers" in output
     assert "Listening at: http://127.0.0.1:" in output
+    assert "Control socket" not in output
     assert re.search(r'"GET /konto/login/ HTTP/1.1" 200 \d+ \d+ms .* \[[0-9a-f]{16}\]', output), output

@@ -18,6 +18,6 @@ def site_url_is_https(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
             f"KLYNGE_SITE_URL er {settings.SITE_URL!r}; i produktion skal den være sidens https://-adresse "
             "(den bruges i mails).",
             hint="Sæt KLYNGE_SITE_URL=https://<værtsnavn> (README, 'Production').",
-            id="klynge.W001",
+            id="klynge.W010",
         )
     ]

@@ -74,6 +74,9 @@ def gunicorn_options(addr: str, workers: int) -> dict[str, Any]:
         "access_log_format": ACCESS_LOG_FORMAT,
         "logger_class": _stdout_logger_class(),
         "proc_name": "klynge",
+        # No runtime control socket (gunicorn 24+): systemd's signals are the interface, and the
+        # service's home directory may be read-only.
+        "control_socket_disable": True,
         # Trust X-Forwarded-* only from the proxy on this machine (gunicorn's default, made explicit).
         "forwarded_allow_ips": os.environ.get("KLYNGE_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
     }
