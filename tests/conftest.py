@@ -28,6 +28,13 @@ def _danish() -> Any:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _two_factor_relaxed(settings: Any) -> None:
+    """Like bin/demo, the tests let the roles that require two-factor login in without it
+    (KLYNGE_RELAX_TWO_FACTOR); the tests of that requirement set it off again (tests/web/test_login_security.py)."""
+    settings.KLYNGE_RELAX_TWO_FACTOR = True
+
+
 @pytest.fixture
 def region(db: Any) -> Any:
     from klynge.registry.models import Region

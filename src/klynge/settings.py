@@ -45,6 +45,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Login and sessions (#10): lock-out after repeated failures, two-factor login, recovery codes.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ninja",
     "klynge.common",
     "klynge.accounts",
@@ -68,8 +73,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "klynge.accounts.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the Danish lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "klynge.urls"
@@ -115,6 +124,37 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Login and sessions (#10; klynge.accounts.lockout, .twofactor, .sessions) ---
+# django-axes checks every password login first: after KLYNGE_LOGIN_FAILURE_LIMIT failures for one
+# username, or from one address, logins are refused for KLYNGE_LOGIN_COOLOFF_MINUTES after the latest
+# attempt (or until an administrator lifts the lock on /konto/spaerringer/).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("KLYNGE_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("KLYNGE_LOGIN_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_LOCKOUT_CALLABLE = "klynge.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = False  # a valid login must not wipe an attacker's count against other users
+AXES_VERBOSE = False
+# The address counted is REMOTE_ADDR; behind KLYNGE_TRUSTED_PROXY_COUNT reverse proxies, the address
+# the outermost of them put in X-Forwarded-For (klynge.accounts.lockout.client_ip).
+KLYNGE_TRUSTED_PROXY_COUNT = int(os.environ.get("KLYNGE_TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "klynge.accounts.lockout.client_ip"
+# Two-factor login (TOTP app, recovery codes) is required for these roles and optional for the others.
+# KLYNGE_RELAX_TWO_FACTOR=1 lets them log in without it: bin/demo and the test suite only, never
+# production (`klynge check` warns when it is on with DEBUG off).
+KLYNGE_TWO_FACTOR_ROLES = ["region_approver", "region_officer", "admin"]
+KLYNGE_RELAX_TWO_FACTOR = os.environ.get("KLYNGE_RELAX_TWO_FACTOR", "0") == "1"
+OTP_TOTP_ISSUER = "Klyngeøkonomi"
+# A session ends after KLYNGE_SESSION_IDLE_MINUTES without a request, when the browser closes, and
+# on logout (which ends every session of the user, everywhere).
+KLYNGE_SESSION_IDLE_MINUTES = int(os.environ.get("KLYNGE_SESSION_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = KLYNGE_SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Danish first; English through Django's i18n. Danish is the source language of our own strings.
 LANGUAGE_CODE = "da"

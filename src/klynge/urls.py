@@ -6,6 +6,7 @@ from klynge.api.main import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("konto/", include("klynge.web.account_urls")),  # two-factor, security, locks (#10)
     path("konto/", include("django.contrib.auth.urls")),
     path("api/", api.urls),
     path("", include("klynge.web.urls")),

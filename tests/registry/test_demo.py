@@ -12,6 +12,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.files.storage import FileSystemStorage
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 from stdnum.dk import cvr as stdnum_cvr
 
 from klynge.accounts.models import Role
@@ -130,9 +131,12 @@ def test_the_audit_trail_names_real_actors_on_the_days_things_happened(built: No
 def test_there_is_a_demo_login_for_every_role_and_the_password_works(built: None) -> None:
     logins = demo.logins()
     assert {login.role for login in logins} == set(Role.values)
+    login_request = RequestFactory().post("/konto/login/")  # django-axes needs the request (#10)
     for login in logins:
-        assert authenticate(username=login.username, password=demo.PASSWORD) is not None, login.username
-    admin = authenticate(username="admin", password=demo.PASSWORD)
+        assert authenticate(login_request, username=login.username, password=demo.PASSWORD) is not None, (
+            login.username
+        )
+    admin = authenticate(login_request, username="admin", password=demo.PASSWORD)
     assert admin is not None and admin.is_superuser and admin.is_staff
     coordinators = {login.scope for login in logins if login.role == Role.COORDINATOR}
     assert coordinators == {"Klynge Aalborg Øst", "Klynge Thy-Mors"}

@@ -5,11 +5,16 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
     """A person who logs in. What they may see and do comes from their :class:`RoleAssignment` rows."""
+
+    # Raised by klynge.accounts.sessions.sessions_end_all: part of the session hash Django checks on
+    # every request, so raising it ends every session of the user, on any session backend.
+    session_epoch = models.PositiveIntegerField(_("sessionsgeneration"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("bruger")
@@ -17,6 +22,12 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's session hash (of the password hash) with the session epoch in it (#10)."""
+        key_salt = "klynge.accounts.models.User.get_session_auth_hash"
+        value = f"{self.password}:{self.session_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
 
 class Role(models.TextChoices):

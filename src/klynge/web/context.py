@@ -58,6 +58,7 @@ def _items(user: Any) -> list[NavItem]:
     if access.regions(user, Action.ADMINISTER).exists():
         items.append(NavItem(_("Import"), reverse("scenario_import"), "import"))
     if access.is_admin(user):
+        items.append(NavItem(_("Spærrede log-in"), reverse("login_locks"), "locks"))
         items.append(NavItem(_("Administration"), reverse("admin:index"), "admin"))
     return items
 
