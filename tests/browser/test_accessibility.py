@@ -4,14 +4,25 @@ the browser conftest)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import Page, expect
+from pypdf import PdfWriter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def minimal_pdf() -> bytes:
+    """A real one-page PDF (uploads are parsed, so a file that merely starts with %PDF is refused)."""
+    buffer = io.BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -37,7 +48,7 @@ def world(
         actor=coordinator,
         cluster=cluster,
         document_type=DocumentType.objects.get(code="vedtaegter"),
-        upload=SimpleUploadedFile("vedtaegter.pdf", b"%PDF-1.4\n%%EOF\n"),
+        upload=SimpleUploadedFile("vedtaegter.pdf", minimal_pdf()),
     )
     return {"cluster": cluster, "coordinator": coordinator, "region": cluster.region}
 

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from pypdf import PdfWriter
 
 from klynge.core.payouts import deregistration_consequence, startup_fee_anniversary
 from klynge.registry import services
 from klynge.web.consequences import leaving_consequence
 
 D = dt.date
+
+
+def minimal_pdf() -> bytes:
+    """A real one-page PDF (uploads are parsed, so a file that merely starts with %PDF is refused)."""
+    buffer = io.BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 def test_the_first_anniversary_is_the_same_day_next_year_and_1_march_for_29_february() -> None:
@@ -44,7 +55,7 @@ def complete(cluster: Any, coordinator: Any) -> None:
             actor=coordinator,
             cluster=cluster,
             document_type=doc_type,
-            upload=SimpleUploadedFile("d.pdf", b"%PDF-1.4\n%%EOF\n"),
+            upload=SimpleUploadedFile("d.pdf", minimal_pdf()),
         )
     services.cluster_update(actor=coordinator, cluster=cluster, all_practices_registered=True)
     services.cluster_complete(actor=coordinator, cluster=cluster, today=D(2019, 7, 1))

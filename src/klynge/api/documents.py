@@ -72,9 +72,14 @@ def document_download(request: HttpRequest, document_id: int) -> Any:
         handle = document.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    return FileResponse(
+    response = FileResponse(
         handle, as_attachment=True, filename=document.original_name, content_type=document.content_type
     )
+    # The same headers as the web download (klynge.web.views.documents): never rendered, never sniffed.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @router.delete("/documents/{document_id}", response={204: None, **REFUSALS}, summary="Remove a document")

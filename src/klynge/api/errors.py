@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -21,6 +22,8 @@ from django.utils.translation import gettext_lazy
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaError
 from ninja.parser import Parser
+
+from klynge.common.sizes import size_and_limit
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -173,7 +176,14 @@ def fields_renamed(mapping: Mapping[str, str]) -> Iterator[None]:
         ) from exc
 
 
-class MalformedBody(ValueError):
+class BodyRefused(ValueError):
+    """The request body cannot be read as the endpoint's input; ``message()`` says why, in Danish."""
+
+    def message(self) -> str:  # pragma: no cover - every subclass says its own
+        raise NotImplementedError
+
+
+class MalformedBody(BodyRefused):
     """The request body is not JSON at all."""
 
     def __init__(self, line: int, column: int) -> None:
@@ -181,31 +191,141 @@ class MalformedBody(ValueError):
         self.line = line
         self.column = column
 
+    def message(self) -> str:
+        return _(
+            "%(label)s: er ikke gyldig JSON (fejl i linje %(line)s, tegn %(column)s). Send et JSON-objekt, "
+            'fx {"joined": "2024-01-31"}, med Content-Type: application/json.'
+        ) % {"label": field_label(BODY), "line": self.line, "column": self.column}
+
+
+class DuplicateKeys(BodyRefused):
+    """A JSON object names the same key twice (which one would count is anybody's guess)."""
+
+    def __init__(self, keys: list[str]) -> None:
+        super().__init__(", ".join(keys))
+        self.keys = keys
+
+    def message(self) -> str:
+        return _("%(label)s: nøglen %(keys)s står to gange i samme objekt; fjern den ene.") % {
+            "label": field_label(BODY),
+            "keys": ", ".join(f'"{key[:40]}"' for key in self.keys),
+        }
+
+
+class DisallowedValue(BodyRefused):
+    """Valid to Python's parser, not to JSON or to us: NaN, Infinity, thousands of digits, deep nesting."""
+
+    def message(self) -> str:
+        return _(
+            "%(label)s: indeholder en værdi, der ikke er tilladt (%(detail)s). Send tal som almindelige "
+            "tal og højst 100 niveauer af lister og objekter."
+        ) % {"label": field_label(BODY), "detail": str(self)[:80]}
+
+
+# What to do instead, for endpoints where a larger body has another way in.
+TOO_LARGE_HINTS: dict[str, Promise] = {
+    "/api/simulate": gettext_lazy("Brug kommandoen klynge simulate FIL til større filer."),
+}
+
+
+def body_too_large(size: int | None = None, path: str = "") -> dict[str, list[dict[str, str | None]]]:
+    """The ``413`` answer: the body's size (when known), the most a request may send, what to do."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if size is not None and size > limit:
+        shown, most = size_and_limit(size, limit)
+        message = _("%(label)s: er for stor: %(size)s; højst %(limit)s.") % {
+            "label": field_label(BODY),
+            "size": shown,
+            "limit": most,
+        }
+    else:
+        message = _("%(label)s: er for stor; højst %(limit)s.") % {
+            "label": field_label(BODY),
+            "limit": size_and_limit(limit, limit)[1],
+        }
+    hint = TOO_LARGE_HINTS.get(path.rstrip("/"))
+    return {"errors": [error(BODY, f"{message} {hint}" if hint else message)]}
+
+
+MAX_DEPTH = 100
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
 
 class JsonParser(Parser):
-    """Ninja's JSON parser, telling malformed JSON apart from other failures."""
+    """Ninja's JSON parser, strict: malformed JSON, duplicate keys, NaN/Infinity, huge numbers and deep
+    nesting are refused with a message (``BodyRefused``) instead of a guess or a crash."""
 
     def parse_body(self, request: HttpRequest) -> Any:
+        duplicates: list[str] = []
+
+        def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+            seen: dict[str, Any] = {}
+            for key, value in items:
+                if key in seen and key not in duplicates:
+                    duplicates.append(key)
+                seen[key] = value
+            return seen
+
+        def constant(name: str) -> Any:
+            raise DisallowedValue(name)
+
         try:
-            return json.loads(request.body)
+            value = json.loads(request.body, object_pairs_hook=pairs, parse_constant=constant)
         except json.JSONDecodeError as exc:
             raise MalformedBody(exc.lineno, exc.colno) from exc
         except UnicodeDecodeError as exc:
             raise MalformedBody(1, exc.start + 1) from exc
+        except RecursionError as exc:
+            raise DisallowedValue(_("for mange niveauer")) from exc
+        except DisallowedValue:
+            raise
+        except ValueError as exc:  # an integer with thousands of digits
+            raise DisallowedValue(str(exc)) from exc
+        if duplicates:
+            raise DuplicateKeys(duplicates)
+        if _depth(value) > MAX_DEPTH:
+            raise DisallowedValue(_("for mange niveauer"))
+        return value
 
 
-def _malformed_message(exc: MalformedBody) -> str:
-    return _(
-        "%(label)s: er ikke gyldig JSON (fejl i linje %(line)s, tegn %(column)s). Send et JSON-objekt, "
-        'fx {"joined": "2024-01-31"}, med Content-Type: application/json.'
-    ) % {"label": field_label(BODY), "line": exc.line, "column": exc.column}
+TOO_LARGE_CODES = {"document_size"}
+
+
+def _content_length(request: HttpRequest) -> int | None:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        return None
 
 
 def install(api: NinjaAPI) -> None:
     """Register the handlers that give every refusal the same shape."""
 
     def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        return api.create_response(request, {"errors": django_errors(exc)}, status=422)
+        # A file over the size limit is "too large" here as it is for a whole body: 413.
+        codes = (
+            {e.code for e in exc.error_list}
+            if not hasattr(exc, "error_dict")
+            else {e.code for errs in exc.error_dict.values() for e in errs}
+        )
+        status = 413 if codes & TOO_LARGE_CODES else 422
+        return api.create_response(request, {"errors": django_errors(exc)}, status=status)
+
+    def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return api.create_response(
+            request, body_too_large(_content_length(request), request.path_info), status=413
+        )
 
     def on_schema_error(request: HttpRequest, exc: SchemaError) -> HttpResponse:
         return api.create_response(request, {"errors": exc.errors}, status=422)
@@ -219,10 +339,12 @@ def install(api: NinjaAPI) -> None:
         return api.create_response(request, {"detail": _("Findes ikke.")}, status=404)
 
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        if isinstance(exc.__cause__, MalformedBody):
+        if isinstance(exc.__cause__, BodyRefused):
             return api.create_response(
-                request, {"errors": [error(BODY, _malformed_message(exc.__cause__))]}, status=422
+                request, {"errors": [error(BODY, exc.__cause__.message())]}, status=422
             )
+        if isinstance(exc.__cause__, RequestDataTooBig):
+            return on_too_big(request, exc.__cause__)
         if isinstance(exc, AuthenticationError):
             response = api.create_response(
                 request,
@@ -244,6 +366,7 @@ def install(api: NinjaAPI) -> None:
 
     handlers: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
         (ValidationError, on_validation_error),
+        (RequestDataTooBig, on_too_big),
         (SchemaError, on_schema_error),
         (PermissionDenied, on_permission_denied),
         (Http404, on_not_found),
