@@ -162,3 +162,15 @@ def test_the_login_page_and_a_404_send_the_policy(client: Client, db: Any) -> No
         assert "default-src 'self'" in response["Content-Security-Policy"]
         assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
         assert inline_problems(response.content.decode()) == []
+
+
+def test_every_static_file_a_template_names_exists() -> None:
+    """In production a missing file is a 500 (the hashed-name manifest is strict), so every
+    ``{% static %}`` of a template, and the icon sprite the context gives them, must be found."""
+    from django.contrib.staticfiles import finders
+
+    named = {"dkfds/img/all-svg-icons.svg"}  # klynge.web.context: {{ icons }}
+    for template in TEMPLATES:
+        named |= set(re.findall(r"""\{% static ['"]([^'"]+)['"]""", template.read_text("utf-8")))
+    assert len(named) >= 8
+    assert sorted(path for path in named if not finders.find(path)) == []
