@@ -139,8 +139,10 @@ def test_a_backup_restored_into_a_fresh_database_has_the_same_export_and_ledger(
     assert restored.figures() == before
     assert restored.export() == source.export()
     assert restored.document_hashes() == source.document_hashes()
-    # The restored database is complete: no migration is missing, and it works as usual.
+    # The restored database is complete: no migration is missing, and the audit trail's and the
+    # ledger's hash chains, balances and vouchers check out.
     assert "[ ]" not in restored.run("showmigrations").stdout
+    restored.run("verify")
 
     # Never into a database that has tables.
     refused = restored.run("restore", str(backup), ok=False)
