@@ -59,6 +59,7 @@ def _items(user: Any) -> list[NavItem]:
         items.append(NavItem(_("Import"), reverse("scenario_import"), "import"))
     if access.is_admin(user):
         items.append(NavItem(_("Spærrede log-in"), reverse("login_locks"), "locks"))
+        items.append(NavItem(_("Revisionsspor (CSV)"), reverse("audit_export"), "audit"))
         items.append(NavItem(_("Administration"), reverse("admin:index"), "admin"))
     return items
 

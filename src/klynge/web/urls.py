@@ -3,6 +3,7 @@
 from django.urls import path
 
 from klynge.web.views import (
+    audit,
     clusters,
     completion,
     documents,
@@ -68,6 +69,7 @@ urlpatterns = [
     # Regions
     path("regioner/", region.region_list, name="region_list"),
     path("regioner/<str:code>/aendringer/", region.changes, name="changes"),
+    path("revisionsspor.csv", audit.audit_export, name="audit_export"),
     path("regioner/<str:code>/indstillinger/", region.region_settings, name="region_settings"),
     # Import
     path("import/", imports.scenario_import, name="scenario_import"),
