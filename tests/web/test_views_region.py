@@ -8,11 +8,14 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from klynge.audit.log import record, recorded_at
 from klynge.audit.models import AuditEntry
+from klynge.registry import services
 from klynge.registry.models import DocumentType, GpCluster
 
 D = dt.date
@@ -220,14 +223,23 @@ def test_an_approver_and_a_coordinator_cannot_create_clusters(
 
 
 def test_the_changes_page_lists_the_regions_changes_since_30_days_ago_by_default(
-    login: Callable[[Any], Client], cluster: Any, member: Any, officer: Any, other_region: Any
+    login: Callable[[Any], Client], cluster: Any, coordinator: Any, officer: Any, other_region: Any
 ) -> None:
-    old = AuditEntry.objects.filter(gp_cluster=cluster, action="membership.create").get()
-    old.at = timezone.now() - dt.timedelta(days=45)
-    old.save()
-    AuditEntry.objects.create(
-        action="x", summary="Noget i en anden region", object_type="x", object_id="1", region=other_region
-    )
+    # the audit trail is append-only: the old change is recorded as of 45 days ago
+    with recorded_at(timezone.now() - dt.timedelta(days=45)):
+        services.practice_add(
+            actor=coordinator,
+            cluster=cluster,
+            provider_number="100001",
+            name="Praksis Nord",
+            capacities=2,
+            joined=D(2019, 6, 1),
+            today=D(2019, 6, 1),
+        )
+    with transaction.atomic():
+        record(
+            actor=None, action="x", summary="Noget i en anden region", obj=other_region, region=other_region
+        )
     client = login(officer)
     html = client.get(reverse("changes", args=[cluster.region.code])).content.decode()
     default = timezone.localdate() - dt.timedelta(days=30)
