@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from klynge.common.dates import db_window
 from klynge.common.money import MoneyField
 
 
@@ -90,11 +91,41 @@ class HealthCluster(models.Model):
     co_chair_region = models.CharField(_("medformand fra regionen"), max_length=200, blank=True)
     co_chair_municipality = models.CharField(_("medformand fra kommunerne"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A life as data (#11): first and last day (empty: always, open) and the successor. The health
+    # councils of 2027 are modelled later; until then the successor is another health cluster.
+    valid_from = models.DateField(_("gælder fra"), null=True, blank=True)
+    valid_to = models.DateField(_("gælder til og med"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+        verbose_name=_("efterfølger"),
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("sundhedsklynge")
         verbose_name_plural = _("sundhedsklynger")
+        constraints = [
+            models.CheckConstraint(
+                name="health_cluster_valid_to_after_valid_from",
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_to__gte=F("valid_from")),
+            ),
+            models.CheckConstraint(
+                name="health_cluster_not_own_successor",
+                condition=Q(successor__isnull=True) | ~Q(successor=F("pk")),
+            ),
+            models.CheckConstraint(
+                name="health_cluster_valid_from_in_window", condition=db_window("valid_from", nullable=True)
+            ),
+            models.CheckConstraint(
+                name="health_cluster_valid_to_in_window", condition=db_window("valid_to", nullable=True)
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -35,7 +35,7 @@ from klynge.core import payouts as engine
 from klynge.core.money import from_ore, to_ore
 from klynge.payouts import runs
 from klynge.payouts.explain import day_text
-from klynge.payouts.models import Payout, PayoutRun, Repayment, SettledAmount
+from klynge.payouts.models import CarriedForward, Payout, PayoutRun, Repayment, SettledAmount
 from klynge.registry.models import GpCluster, Region
 
 RELEASED = PayoutRun.Status.RELEASED
@@ -212,6 +212,15 @@ def payouts_over_time(region: Region) -> list[RunTotal]:
         paid[day] += to_ore(payouts)
         claimed[day] += to_ore(claims)
     return [RunTotal(day, from_ore(paid[day]), from_ore(claimed[day])) for day in sorted(paid)]
+
+
+def carried_forward(region: Region) -> QuerySet[CarriedForward]:
+    """The balances the region's latest released run left to net against its clusters' next payouts
+    (A9, "net"); empty before the first released run."""
+    last = PayoutRun.objects.filter(region=region, status=RELEASED).order_by("-run_date", "-pk").first()
+    if last is None:
+        return CarriedForward.objects.none()
+    return CarriedForward.objects.filter(run=last).select_related("run", "cluster").order_by("cluster__name")
 
 
 def released_payouts(cluster: GpCluster) -> QuerySet[Payout]:

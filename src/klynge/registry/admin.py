@@ -44,7 +44,16 @@ class MembershipAdmin(ReadOnly):
 
 @admin.register(Region)
 class RegionAdmin(ReadOnly):
-    list_display = ["code", "name", "processing_days_min", "processing_days_max", "annual_regulation"]
+    list_display = [
+        "code",
+        "name",
+        "valid_from",
+        "valid_to",
+        "successor",
+        "processing_days_min",
+        "processing_days_max",
+        "annual_regulation",
+    ]
 
 
 @admin.register(DocumentType)

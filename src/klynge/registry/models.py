@@ -52,6 +52,18 @@ class Region(models.Model):
     required_documents: models.ManyToManyField[DocumentType, Any] = models.ManyToManyField(
         "DocumentType", blank=True, related_name="required_by", verbose_name=_("krævede dokumenter")
     )
+    # A life as data (#11): the first and last day the region exists (empty: always, open), and the
+    # region that takes over when it ends (a merger).
+    valid_from = models.DateField(_("gælder fra"), null=True, blank=True)
+    valid_to = models.DateField(_("gælder til og med"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+        verbose_name=_("efterfølger"),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -61,7 +73,23 @@ class Region(models.Model):
             models.CheckConstraint(
                 name="region_processing_days_ordered",
                 condition=Q(processing_days_min__lte=F("processing_days_max")),
-            )
+            ),
+            models.CheckConstraint(
+                name="region_valid_to_after_valid_from",
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_to__gte=F("valid_from")),
+            ),
+            models.CheckConstraint(
+                name="region_not_own_successor",
+                condition=Q(successor__isnull=True) | ~Q(successor=F("pk")),
+            ),
+            models.CheckConstraint(
+                name="region_valid_from_in_window", condition=db_window("valid_from", nullable=True)
+            ),
+            models.CheckConstraint(
+                name="region_valid_to_in_window", condition=db_window("valid_to", nullable=True)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from klynge.accounts.access import Action, can, require, require_region
+from klynge.accounts.access import Action, can, is_admin, require, require_region
 from klynge.accounts.models import Role, RoleAssignment, User
 from klynge.audit.log import record, snapshot
 from klynge.common.dates import clean_date, date_errors
@@ -308,6 +309,57 @@ def region_update(
         region=region,
     )
     return region
+
+
+@transaction.atomic
+def region_create(*, actor: User, code: str, name: str, valid_from: dt.date | None = None) -> Region:
+    """An administrator creates a region (#11: Region Østdanmark from 1 January 2027) with the code
+    they enter: the product never invents a region code. The region starts with the default
+    processing days and policy; its officers set the rest on its settings page."""
+    if not is_admin(actor):
+        raise PermissionDenied(_("Kun en administrator kan oprette en region."))
+    code = (code or "").strip()
+    name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not re.fullmatch(r"[0-9]{4}", code):
+        errors["code"] = [_("Regionskode: skriv regionens kode med 4 cifre, fx 1086.")]
+    elif Region.objects.filter(code=code).exists():
+        taken = Region.objects.get(code=code)
+        errors["code"] = [
+            _("Regionskode: %(code)s er allerede brugt af %(name)s; skriv en anden kode.")
+            % {"code": code, "name": taken.name}
+        ]
+    if not name:
+        errors["name"] = [_("Navn: skriv regionens navn, fx Region Østdanmark.")]
+    elif len(name) > 100:  # Region.name.max_length
+        errors["name"] = [_("Navn: højst 100 tegn.")]
+    errors.update(_region_date_errors(valid_from))
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            region = Region.objects.create(code=code, name=name, valid_from=valid_from)
+    except IntegrityError as exc:  # the same code created at the same moment by someone else
+        raise ValidationError(
+            {"code": [_("Regionskode: %(code)s er lige blevet brugt; skriv en anden kode.") % {"code": code}]}
+        ) from exc
+    record(
+        actor=actor,
+        action="region.create",
+        summary=_("Regionen %(name)s (%(code)s) oprettet") % {"name": region.name, "code": region.code},
+        obj=region,
+        after=snapshot(region),
+        region=region,
+    )
+    return region
+
+
+def _region_date_errors(valid_from: dt.date | None) -> dict[str, list[str]]:
+    if valid_from is not None and (
+        not isinstance(valid_from, dt.date) or isinstance(valid_from, dt.datetime)
+    ):
+        return {"valid_from": [_("Gælder fra: skriv en gyldig dato, fx 01.01.2027.")]}
+    return date_errors([("valid_from", _("Gælder fra"), valid_from)])
 
 
 # --- Practices, capacities, patients ---------------------------------------------------------------

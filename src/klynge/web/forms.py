@@ -282,6 +282,23 @@ class RegionSettingsForm(ServiceForm):
     claim_days = forms.IntegerField(label=_("Betalingsfrist for krav (dage)"))
 
 
+class RegionCreateForm(ServiceForm):
+    """An administrator creates a region with the code they enter (#11)."""
+
+    code = forms.CharField(
+        label=_("Regionskode"),
+        max_length=10,
+        help_text=_("Regionens officielle kode med 4 cifre. Systemet finder ikke selv på en kode."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    name = forms.CharField(label=_("Navn"), max_length=100, help_text=_("Fx Region Østdanmark."))
+    valid_from = date_field(
+        _("Gælder fra"),
+        required=False,
+        help_text=_("Regionens første dag, fx 01.01.2027. Tom: regionen gælder fra starten."),
+    )
+
+
 class ChangesForm(ServiceForm):
     mark_optional = False
     since = date_field(_("Ændringer siden"))

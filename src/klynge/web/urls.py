@@ -68,6 +68,7 @@ urlpatterns = [
     path("klynger/<int:pk>/faerdigmeld/udfoer/", completion.complete, name="complete"),
     # Regions
     path("regioner/", region.region_list, name="region_list"),
+    path("regioner/opret/", region.region_create, name="region_create"),
     path("regioner/<str:code>/aendringer/", region.changes, name="changes"),
     path("revisionsspor.csv", audit.audit_export, name="audit_export"),
     path("regioner/<str:code>/indstillinger/", region.region_settings, name="region_settings"),

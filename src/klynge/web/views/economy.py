@@ -95,14 +95,7 @@ def _released_claims(cluster: GpCluster) -> list[dict[str, Any]]:
 
 def _carried(cluster: GpCluster) -> CarriedForward | None:
     """What the region's latest released run left to net against the cluster's next payouts."""
-    last = (
-        PayoutRun.objects.filter(region_id=cluster.region_id, status=PayoutRun.Status.RELEASED)
-        .order_by("-run_date", "-pk")
-        .first()
-    )
-    if last is None:
-        return None
-    return CarriedForward.objects.filter(run=last, cluster=cluster).select_related("run").first()
+    return statements.carried_forward(cluster.region).filter(cluster=cluster).first()
 
 
 def _next_run(cluster: GpCluster, day: dt.date) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +17,7 @@ from klynge.accounts import access
 from klynge.accounts.access import Action
 from klynge.registry import services
 from klynge.web import selectors
-from klynge.web.forms import ChangesForm, RegionSettingsForm
+from klynge.web.forms import ChangesForm, RegionCreateForm, RegionSettingsForm
 from klynge.web.views.common import actor
 
 SETTINGS_FIELDS = [
@@ -34,13 +35,14 @@ SETTINGS_FIELDS = [
 @login_required
 def region_list(request: HttpRequest) -> HttpResponse:
     user = actor(request)
-    regions = selectors.region_overview(user)
+    regions = selectors.region_overview(user).select_related("successor")
     return render(
         request,
         "web/region_list.html",
         {
             "regions": regions,
             "administers": set(access.regions(user, Action.ADMINISTER).values_list("pk", flat=True)),
+            "may_create": access.is_admin(user),
             "section": "regions",
         },
     )
@@ -80,3 +82,21 @@ def region_settings(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request, "web/region_settings.html", {"form": form, "region": region, "section": "settings"}
     )
+
+
+@login_required
+def region_create(request: HttpRequest) -> HttpResponse:
+    """An administrator creates a region (#11) with the code and name they enter."""
+    user = actor(request)
+    if not access.is_admin(user):
+        raise PermissionDenied
+    form = RegionCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        created = form.call(services.region_create, actor=user, **form.cleaned_data)
+        if created is not None:
+            messages.success(
+                request,
+                _("Regionen %(name)s (%(code)s) er oprettet.") % {"name": created.name, "code": created.code},
+            )
+            return redirect("region_list")
+    return render(request, "web/region_create.html", {"form": form, "section": "regions"})
