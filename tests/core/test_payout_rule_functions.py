@@ -196,6 +196,13 @@ def test_a9_a_membership_ends_at_its_recorded_leaving_or_the_next_memberships_st
     ]
     assert a9_membership_ends([("K1", 10, 200, 100), ("K2", 300, None, None)], day)[0].end == 200
     assert a9_membership_ends([("K1", 10, 300, 100), ("K2", 300, None, None)], day)[0].end == 300
+    # three memberships: each is ended by the one after it, not the one before
+    assert a9_membership_ends(
+        [("K1", 10, None, None), ("K2", 300, None, None), ("K1", 600, 900, 500)], day
+    ) == [KnownMembership("K1", 10, 300), KnownMembership("K2", 300, 600), KnownMembership("K1", 600, 900)]
+    assert a9_membership_ends(
+        [("K1", 10, None, None), ("K2", 300, 800, 200), ("K3", 700, None, None)], day
+    ) == [KnownMembership("K1", 10, 300), KnownMembership("K2", 300, 700), KnownMembership("K3", 700, None)]
 
 
 def no_one_left(_practice: str) -> bool:
@@ -235,6 +242,9 @@ def everyone_left(_practice: str) -> bool:
         ({"100002": -1000}, 0, "net", everyone_left, ClusterSettlement((), ("100002",), "open", 0, 0)),
         ({"100002": -1000}, 0, "net", no_one_left, ClusterSettlement((), (), "open", 0, 0)),
         ({"100002": -1000}, 300, "net", everyone_left, ClusterSettlement((), ("100002",), "payout", 300, 0)),
+        # one øre owed is paid, one øre too much claimed
+        ({"100001": 1}, 0, "net", everyone_left, ClusterSettlement(("100001",), (), "payout", 1, 0)),
+        ({"100001": -1}, 0, "net", everyone_left, ClusterSettlement((), ("100001",), "open", 0, 0)),
         # a practice whose fees sum to 0 is neither paid nor claimed
         ({"100003": 0}, 300, "net", everyone_left, ClusterSettlement((), (), "payout", 300, 0)),
         # several practices, in order
