@@ -242,7 +242,10 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "klynge.common.middleware.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "klynge.common.middleware.RequestIdLogFilter"},
+        "no_traceback": {"()": "klynge.common.middleware.NoTracebackFilter"},
+    },
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
@@ -252,7 +255,16 @@ LOGGING = {
             "stream": "ext://sys.stdout",
             "filters": ["request_id"],
             "formatter": "line",
-        }
+        },
+        "console_one_line": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id", "no_traceback"],
+            "formatter": "line",
+        },
+    },
+    "loggers": {  # a wrong Host header (scanners): one line, not a traceback
+        "django.security.DisallowedHost": {"handlers": ["console_one_line"], "propagate": False},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("KLYNGE_LOG_LEVEL", "WARNING")},
 }

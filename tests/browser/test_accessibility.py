@@ -129,3 +129,19 @@ def test_the_economy_page_and_the_dashboard_have_no_serious_accessibility_proble
     page.wait_for_function("() => window.Chart && Chart.getChart('payout-chart') !== undefined")
     assert page.locator("#payout-history tbody tr").count() == 5
     axe("region dashboard")
+
+
+def test_at_390_px_the_cluster_page_scrolls_its_table_not_the_page(
+    page: Page, log_in: Callable[[str], None], world: dict[str, Any]
+) -> None:
+    """The practice table's screen-reader texts ("– Praksis Nord") stay inside its scroll box."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(world["coordinator"].username)
+    page.goto(f"/klynger/{world['cluster'].pk}/")
+    assert page.locator(".table--responsive-scroll .sr-only").count() > 0
+    wide = page.evaluate(
+        """[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391)
+        .slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)
+        + ' ' + getComputedStyle(e).position)"""
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import subprocess
 import sys
 import tarfile
@@ -129,6 +130,7 @@ def test_a_backup_restored_into_a_fresh_database_has_the_same_export_and_ledger(
         manifest = json.load(archive.extractfile("klynge-backup.json"))  # type: ignore[arg-type]
     assert manifest["format"] == "klynge-backup/1" and manifest["database"] == vendor
     assert ("database.sqlite3" if vendor == "sqlite" else "database.pgdump") in names
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600  # password hashes and documents: owner only
 
     # Never over an existing file.
     again = source.run("backup", str(backup), ok=False)

@@ -954,3 +954,23 @@ def test_a_share_in_scientific_notation_is_refused_on_the_pot_and_the_initiative
     assert "skriv et tal, fx 33,3333" in html
     assert not Initiative.objects.exists()
     assert state() == before
+
+
+@pytest.mark.parametrize("count", ["0", "-5", "1e5", "10000001"])
+def test_an_inhabitant_count_that_is_not_a_whole_number_of_at_least_one_is_refused(
+    login: Callable[[Any], Client],
+    secretariat: Any,
+    health_cluster: Any,
+    members: dict[str, Any],
+    state: Callable[[], dict[str, Any]],
+    count: str,
+) -> None:
+    before = state()
+    html = html_of(
+        login(secretariat).post(
+            reverse("health_population_set", args=[health_cluster.pk]),
+            {"befolkning-member": members["147"].pk, "befolkning-year": 2026, "befolkning-count": count},
+        )
+    )
+    assert "Indbyggere:" in html and ("mellem 1 og 10.000.000" in html or "helt tal" in html)
+    assert state() == before

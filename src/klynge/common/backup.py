@@ -124,6 +124,8 @@ def backup(path: Path) -> Summary:
         _copy_database(vendor, database)
         partial = path.with_name(f".{path.name}.partial")
         try:
+            # only the owner may read it: it holds password hashes, two-factor secrets and documents
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             with tarfile.open(partial, "w:gz") as archive:
                 manifest = {
                     "format": FORMAT,

@@ -40,6 +40,16 @@ class RequestIdMiddleware:
         return response
 
 
+class NoTracebackFilter(logging.Filter):
+    """Logs a record in one line, without its traceback: for the refusals of bad requests (a wrong
+    Host header) that scanners send by the thousand; the message says all there is to say."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
 class RequestIdLogFilter(logging.Filter):
     """Puts ``request_id`` on every log record (``-`` outside a request)."""
 

@@ -255,8 +255,9 @@ def cluster_update(*, actor: Any, cluster: HealthCluster, **changes: Any) -> Hea
 def population_set(*, actor: Any, member: HealthMember, year: int, count: Any) -> Population:
     require_health(actor, Action.EDIT, member.cluster)
     clean_year(year)
-    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 10_000_000:
-        raise _refuse("count", _("Indbyggere: skriv et helt tal mellem 0 og 10.000.000."))
+    # a member has inhabitants: 0 would silently give it no share of a population key
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 10_000_000:
+        raise _refuse("count", _("Indbyggere: skriv et helt tal mellem 1 og 10.000.000."))
     _frozen(member.cluster, year, "count", _("Indbyggere"))
     before = snapshot(Population.objects.filter(member=member, year=year).first())
     obj, _created = Population.objects.update_or_create(member=member, year=year, defaults={"count": count})
