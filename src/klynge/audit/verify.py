@@ -46,7 +46,7 @@ class Report:
         if self.mismatch is not None:
             return _("Uoverensstemmelse: %(mismatch)s") % {"mismatch": self.mismatch}
         return _(
-            "Alt stemmer: %(audit)s revisionsposter og %(entries)s bilag i %(ledgers)s regnskaber; "
+            "Alt stemmer: %(audit)s revisionsposter; %(entries)s bilag, regnskaber: %(ledgers)s; "
             "revisionssporet ender i %(head)s."
         ) % {
             "audit": self.audit_entries,
