@@ -196,6 +196,10 @@ def test_a9_a_membership_ends_at_its_recorded_leaving_or_the_next_memberships_st
     ]
     assert a9_membership_ends([("K1", 10, 200, 100), ("K2", 300, None, None)], day)[0].end == 200
     assert a9_membership_ends([("K1", 10, 300, 100), ("K2", 300, None, None)], day)[0].end == 300
+    # a known leaving before the next membership begins stands (a gap between the two)
+    assert a9_membership_ends(
+        [("K1", 10, None, None), ("K2", 300, 650, 200), ("K3", 700, None, None)], day
+    ) == [KnownMembership("K1", 10, 300), KnownMembership("K2", 300, 650), KnownMembership("K3", 700, None)]
     # three memberships: each is ended by the one after it, not the one before
     assert a9_membership_ends(
         [("K1", 10, None, None), ("K2", 300, None, None), ("K1", 600, 900, 500)], day
@@ -274,3 +278,18 @@ def test_a9_asks_whether_the_practice_has_left_only_for_a_negative_fee() -> None
     assert asked == ["100002", "100003"]
     assert decision.fees_claimed == ("100002",)
     assert decision == ClusterSettlement(("100001",), ("100002",), "payout", 10, 0)
+
+
+def test_the_date_window_turns_over_on_danish_new_year_not_greenwichs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from klynge.core import dates
+
+    class NewYearsEve(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> NewYearsEve:  # type: ignore[override]
+            moment = cls(2026, 12, 31, 23, 30, tzinfo=dt.UTC)  # 00:30 on 1 January 2027 in Denmark
+            return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)  # type: ignore[return-value]
+
+    monkeypatch.setattr(dates.dt, "datetime", NewYearsEve)
+    assert dates.date_window().last == D(2032, 12, 31)
