@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -39,7 +41,14 @@ def _items(user: Any) -> list[NavItem]:
             items.append(NavItem(_("Økonomi"), reverse("cluster_economy", args=[own[0]]), "economy"))
     if access.is_admin(user):
         items.append(NavItem(_("Regioner"), reverse("region_list"), "regions"))
-    regions = list(access.regions(user, Action.VIEW)[:2])
+    # The regions in force today (#11): a successor's people also read its predecessors' history, but
+    # the menu leads to the region they work in now.
+    day = timezone.localdate()
+    regions = list(
+        access.regions(user, Action.VIEW)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day))
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))[:2]
+    )
     if regions:
         items.append(NavItem(_("Klynger"), reverse("cluster_list"), "clusters"))
     if len(regions) == 1:

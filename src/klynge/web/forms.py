@@ -304,6 +304,13 @@ class ChangesForm(ServiceForm):
     since = date_field(_("Ændringer siden"))
 
 
+class InForceForm(ServiceForm):
+    """The day whose organisation a page shows (#11: regions in force on that day)."""
+
+    mark_optional = False
+    dato = date_field(_("Organisationen pr."))
+
+
 class ClusterFilterForm(ServiceForm):
     mark_optional = False
     q = forms.CharField(

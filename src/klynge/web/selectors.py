@@ -162,6 +162,34 @@ def region_changes(region: Region, since: dt.date) -> QuerySet[AuditEntry]:
     )
 
 
+@dataclass(frozen=True)
+class RegionsOn:
+    """The regions a user sees, split by their life on one day (#11)."""
+
+    day: dt.date
+    in_force: list[Region]
+    ended: list[Region]  # valid_to before the day: history, under the old name
+    coming: list[Region]  # valid_from after the day
+
+
+def in_force_on(region: Region, day: dt.date) -> bool:
+    """Whether ``region`` exists on ``day`` (an empty first or last day means always / open)."""
+    return (region.valid_from is None or region.valid_from <= day) and (
+        region.valid_to is None or region.valid_to >= day
+    )
+
+
+def regions_on(user: Any, day: dt.date) -> RegionsOn:
+    """The user's regions in force on ``day``, those that ended before it and those not yet begun."""
+    everything = list(region_overview(user).select_related("successor"))
+    return RegionsOn(
+        day,
+        [r for r in everything if in_force_on(r, day)],
+        [r for r in everything if r.valid_to is not None and r.valid_to < day],
+        [r for r in everything if r.valid_from is not None and r.valid_from > day],
+    )
+
+
 def region_overview(user: Any) -> QuerySet[Region]:
     return access.regions(user, Action.VIEW).annotate(
         cluster_count=Count("gp_clusters", distinct=True),

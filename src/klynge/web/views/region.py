@@ -17,7 +17,7 @@ from klynge.accounts import access
 from klynge.accounts.access import Action
 from klynge.registry import services
 from klynge.web import selectors
-from klynge.web.forms import ChangesForm, RegionCreateForm, RegionSettingsForm
+from klynge.web.forms import ChangesForm, InForceForm, RegionCreateForm, RegionSettingsForm
 from klynge.web.views.common import actor
 
 SETTINGS_FIELDS = [
@@ -34,13 +34,19 @@ SETTINGS_FIELDS = [
 
 @login_required
 def region_list(request: HttpRequest) -> HttpResponse:
+    """The regions in force on a day (default today, ``?dato=``), then the ended and the coming ones
+    (#11: the organisation in force on the date being looked at; history under the old names)."""
     user = actor(request)
-    regions = selectors.region_overview(user).select_related("successor")
+    default = timezone.localdate()
+    form = InForceForm(request.GET if "dato" in request.GET else None, initial={"dato": default})
+    day = form.cleaned_data["dato"] if form.is_bound and form.is_valid() else default
     return render(
         request,
         "web/region_list.html",
         {
-            "regions": regions,
+            "form": form,
+            "on": selectors.regions_on(user, day),
+            "is_today": day == default,
             "administers": set(access.regions(user, Action.ADMINISTER).values_list("pk", flat=True)),
             "may_create": access.is_admin(user),
             "section": "regions",
