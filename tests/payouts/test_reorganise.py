@@ -172,22 +172,21 @@ def test_an_open_payout_run_blocks_the_merger_and_the_preview_says_so(
     ]
 
 
-def test_a_missing_successor_and_a_released_run_after_the_merger_date_are_refused(
+def test_a_missing_successor_is_made_by_the_merger_and_a_released_run_after_the_merger_date_is_refused(
     merger: Any, region: Any, other_region: Any
 ) -> None:
+    """No region has the code 1087: the merger creates it (no refusal). A run released and entries
+    booked on or after the date are refused (the closing entry must be the old ledger's last)."""
     preview = reorganise.merger_preview([region, other_region], "1087", D(2020, 4, 1))
     assert [(r.region, r.code) for r in preview.refusals] == [
-        ("1087", "successor_missing"),
         ("1081", "released_after"),
+        ("1081", "ledger_after"),
     ]
     assert preview.refusals[0].message == (
-        "Region 1087 findes ikke: en administrator opretter den først under Regioner → Opret region, med "
-        "den officielle kode."
-    )
-    assert preview.refusals[1].message == (
         "Region Nordjylland har en frigivet udbetalingskørsel 15. april 2020, samme dag som eller efter "
         "sammenlægningen 1. april 2020: vælg en senere dato for sammenlægningen."
     )
+    assert preview.refusals[1].message.startswith("Region Nordjylland har bogført bilag ")
     assert preview.successor is None
     assert preview.after.clusters == 5
 
@@ -200,7 +199,13 @@ def test_a_region_already_merged_cannot_be_merged_again(
     region.refresh_from_db()
     preview = reorganise.merger_preview([region, other_region], "1086", ON)
     assert [(r.region, r.code, r.message) for r in preview.refusals] == [
-        ("1081", "already_merged", "Region Nordjylland er allerede lagt sammen med Region Østdanmark.")
+        (
+            "1086",
+            "successor_in_use",
+            "Regionskode 1086 er allerede i brug af Region Østdanmark, som har klynger, kørsler, bogføringer "
+            "eller en historik; skriv den nye regions egen kode i regions.into.code.",
+        ),
+        ("1081", "already_merged", "Region Nordjylland er allerede lagt sammen med Region Østdanmark."),
     ]
 
 

@@ -96,6 +96,16 @@ def regions(user: Any, action: Action = Action.VIEW) -> QuerySet[Region]:
     if is_admin(user):
         return Region.objects.all()
     ids = {a.region_id for a in _assignments(user) if a.role in _REGION_ROLES[action] and a.region_id}
+    if action == Action.VIEW and ids:
+        # A merger (#11): the successor's people read the history of the regions it took over.
+        frontier = set(ids)
+        for _depth in range(10):
+            frontier = (
+                set(Region.objects.filter(successor_id__in=frontier).values_list("pk", flat=True)) - ids
+            )
+            if not frontier:
+                break
+            ids |= frontier
     return Region.objects.filter(pk__in=ids)
 
 

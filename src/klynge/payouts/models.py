@@ -304,3 +304,118 @@ class Repayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim} {self.amount}"
+
+
+class RegionMerger(models.Model):
+    """A merger of regions (#11): prepared as a draft with its preview, approved by a second
+    administrator, carried out on its date in one transaction (:mod:`klynge.payouts.mergers`)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Kladde")
+        APPROVED = "approved", _("Godkendt")
+        CARRIED_OUT = "carried_out", _("Gennemført")
+        WITHDRAWN = "withdrawn", _("Trukket tilbage")
+
+    effective_on = models.DateField(_("dato"))
+    predecessors = models.ManyToManyField(
+        "registry.Region", through="MergerPredecessor", related_name="mergers", verbose_name=_("regioner")
+    )
+    successor = models.ForeignKey(
+        "registry.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("efterfølger"),
+    )
+    successor_code = models.CharField(_("efterfølgerens regionskode"), max_length=4)
+    successor_name = models.CharField(_("efterfølgerens navn"), max_length=100)
+    # The successor's settings chosen in the draft, resolved (docs/reorganise.md, "settings").
+    region_settings = models.JSONField(_("efterfølgerens indstillinger"), default=dict)
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    prepared_at = models.DateTimeField(_("forberedt"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("godkendt"), null=True, blank=True)
+    carried_out_at = models.DateTimeField(_("gennemført"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("trukket tilbage"), null=True, blank=True)
+    withdrawn_reason = models.TextField(_("begrundelse"), blank=True)
+    preview_prepared = models.JSONField(_("forhåndsvisning ved forberedelsen"), default=dict)
+    preview_carried_out = models.JSONField(_("forhåndsvisning ved gennemførelsen"), null=True, blank=True)
+    outcome = models.JSONField(_("resultat"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-effective_on", "-id"]
+        verbose_name = _("sammenlægning")
+        verbose_name_plural = _("sammenlægninger")
+        constraints = [
+            models.CheckConstraint(
+                name="merger_four_eyes",
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("prepared_by")),
+            ),
+            models.CheckConstraint(
+                name="merger_status_has_people",
+                condition=(
+                    Q(status="draft", approved_by__isnull=True, carried_out_at__isnull=True)
+                    & Q(withdrawn_by__isnull=True)
+                )
+                | Q(
+                    status="approved",
+                    approved_by__isnull=False,
+                    approved_at__isnull=False,
+                    carried_out_at__isnull=True,
+                    withdrawn_by__isnull=True,
+                )
+                | Q(
+                    status="carried_out",
+                    approved_by__isnull=False,
+                    approved_at__isnull=False,
+                    carried_out_at__isnull=False,
+                    successor__isnull=False,
+                    withdrawn_by__isnull=True,
+                )
+                | Q(
+                    status="withdrawn",
+                    withdrawn_by__isnull=False,
+                    withdrawn_at__isnull=False,
+                    carried_out_at__isnull=True,
+                ),
+            ),
+            models.CheckConstraint(
+                name="merger_successor_code_four_digits", condition=Q(successor_code__regex=r"^[0-9]{4}$")
+            ),
+            models.CheckConstraint(name="merger_effective_on_in_window", condition=db_window("effective_on")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {self.successor_name} ({self.successor_code}) {self.effective_on}"
+
+
+class MergerPredecessor(models.Model):
+    """A region merged by a merger. ``withdrawn`` follows the merger's status, so that the database
+    allows a region in at most one merger that is not withdrawn (draft, approved or carried out)."""
+
+    merger = models.ForeignKey(RegionMerger, on_delete=models.PROTECT, related_name="parts")
+    region = models.ForeignKey("registry.Region", on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(_("nummer"))
+    withdrawn = models.BooleanField(_("trukket tilbage"), default=False)
+
+    class Meta:
+        ordering = ["merger", "position"]
+        verbose_name = _("region i sammenlægning")
+        verbose_name_plural = _("regioner i sammenlægninger")
+        constraints = [
+            models.UniqueConstraint(fields=["merger", "region"], name="merger_region_once"),
+            models.UniqueConstraint(
+                fields=["region"], condition=Q(withdrawn=False), name="merger_region_in_one_merger"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merger_id}: {self.region_id}"

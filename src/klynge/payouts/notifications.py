@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from klynge.accounts.models import Role, RoleAssignment
 from klynge.core.payouts import STARTUP_FEE_REPAYMENT
 from klynge.payouts.explain import day_text, explain, kr
 from klynge.payouts.letters import ClaimLetter, claim_letter_pdf
-from klynge.payouts.models import PayoutRun, RepaymentClaim
+from klynge.payouts.models import PayoutRun, RegionMerger, RepaymentClaim
 
 
 def claim_reason(claim: RepaymentClaim) -> str:
@@ -99,5 +99,111 @@ def send_released(run: PayoutRun) -> int:
             for claim in claims:
                 mail.attach(f"krav-{claim.pk}.pdf", claim_letter_pdf(claim_letter(claim)), "application/pdf")
             mail.send()
+            sent += 1
+    return sent
+
+
+def send_merged(merger: RegionMerger) -> int:
+    """After a merger of regions (#11): each coordinator of a moved GP cluster, and each user whose
+    region role or finance organisation moved, is told what changed for them. The number of mails."""
+    from klynge.accounts.models import User
+    from klynge.common.dates import long_date
+    from klynge.registry.models import GpCluster, Region
+
+    outcome = merger.outcome or {}
+    successor = merger.successor
+    if successor is None:
+        return 0
+    sent = 0
+    with translation.override("da"):
+        day = long_date(merger.effective_on)
+        old_names = {r.code: r.name for r in Region.objects.filter(successor=successor)}
+        moved = {row["id"]: row["from"] for row in outcome.get("clusters", [])}
+        for cluster in GpCluster.objects.filter(pk__in=list(moved)).order_by("name"):
+            recipients = list(
+                RoleAssignment.objects.filter(role=Role.COORDINATOR, gp_cluster=cluster)
+                .exclude(user__email="")
+                .values_list("user__email", flat=True)
+                .distinct()
+            )
+            if not recipients:
+                continue
+            body = "\n\n".join(
+                [
+                    _(
+                        "Jeres klynge %(cluster)s hører fra %(date)s under %(successor)s (før %(old)s), "
+                        "efter sammenlægningen af regionerne."
+                    )
+                    % {
+                        "cluster": cluster.name,
+                        "date": day,
+                        "successor": successor.name,
+                        "old": old_names.get(moved[cluster.pk], moved[cluster.pk]),
+                    },
+                    _(
+                        "Næste udbetaling kommer fra %(successor)s, og krav betales tilbage til "
+                        "%(successor)s. Det, der er udbetalt, krævet og til modregning, følger med "
+                        "uændret; klyngens tidligere udbetalinger og breve kan stadig ses."
+                    )
+                    % {"successor": successor.name},
+                    _("Se klyngens side:") + f"\n{settings.SITE_URL}/klynger/{cluster.pk}/",
+                ]
+            )
+            EmailMessage(
+                _("%(cluster)s hører nu under %(successor)s")
+                % {"cluster": cluster.name, "successor": successor.name},
+                body + "\n",
+                settings.DEFAULT_FROM_EMAIL,
+                recipients,
+            ).send()
+            sent += 1
+        users = set(outcome.get("region_roles", [])) | set(outcome.get("merged", []))
+        finance = set(outcome.get("finance_officers", []))
+        for user in User.objects.filter(pk__in=users | finance).exclude(email="").order_by("username"):
+            lines = []
+            if user.pk in users:
+                held = sorted(
+                    {
+                        Role(r).label
+                        for r in RoleAssignment.objects.filter(user=user, region=successor).values_list(
+                            "role", flat=True
+                        )
+                    }
+                )
+                lines.append(
+                    _(
+                        "Dine roller (%(roles)s) gælder fra %(date)s i %(successor)s, som har overtaget "
+                        "%(old)s. Klyngerne, deres udbetalinger, åbne krav og regnskabet er flyttet med."
+                    )
+                    % {
+                        "roles": ", ".join(str(label) for label in held),
+                        "date": day,
+                        "successor": successor.name,
+                        "old": " og ".join(sorted(old_names.values())),
+                    }
+                )
+            if user.pk in finance:
+                lines.append(
+                    _(
+                        "Som økonomimedarbejder hører du fra %(date)s til %(successor)s (kode %(code)s). "
+                        "Saldiene i de gamle regnskaber er lukket og åbnet i %(ledger)s."
+                    )
+                    % {
+                        "date": day,
+                        "successor": successor.name,
+                        "code": successor.code,
+                        "ledger": f"GP-{successor.code}",
+                    }
+                )
+            lines.append(
+                _("De gamle regioners kørsler, breve og revisionsspor kan stadig læses under deres navne:")
+                + f"\n{settings.SITE_URL}/regioner/"
+            )
+            send_mail(
+                _("Sammenlægning: %(successor)s fra %(date)s") % {"successor": successor.name, "date": day},
+                "\n\n".join(lines) + "\n",
+                settings.DEFAULT_FROM_EMAIL,
+                [user.email],
+            )
             sent += 1
     return sent

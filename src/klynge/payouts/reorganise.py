@@ -11,7 +11,8 @@ repaid, outstanding, entitled, unsettled), :func:`klynge.payouts.statements.carr
 :func:`klynge.ledger.selectors.balances`.
 
 :func:`read_file` checks a ``klynge-reorganise/1`` document (docs/reorganise.md) and returns every
-problem with its place. Carrying a merger out is not built yet.
+problem with its place. A merger is prepared, approved and carried out by
+:mod:`klynge.payouts.mergers`, which reads the same preview and refusals.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -31,11 +33,11 @@ from klynge.common.dates import long_date, window
 from klynge.core.dates import long_da, long_en
 from klynge.core.money import ZERO
 from klynge.core.problems import Problem
-from klynge.ledger.models import Ledger
+from klynge.ledger.models import JournalEntry, Ledger
 from klynge.ledger.selectors import balances
 from klynge.payouts import runs, statements
-from klynge.payouts.models import PayoutRun, RepaymentClaim
-from klynge.registry.models import GpCluster, Region
+from klynge.payouts.models import MergerPredecessor, PayoutRun, RegionMerger, RepaymentClaim
+from klynge.registry.models import DocumentType, GpCluster, Practice, Region
 
 FORMAT = "klynge-reorganise/1"
 MAX_BYTES = 64 * 1024
@@ -319,8 +321,25 @@ def _part(region: Region, on: dt.date) -> RegionPart:
     )
 
 
+def successor_in_use(region: Region) -> bool:
+    """Whether ``region`` is more than an empty region made to be a merger's successor: it has GP
+    clusters, practices, payout runs, ledger entries, predecessors already, or a successor itself."""
+    return (
+        region.successor_id is not None
+        or GpCluster.objects.filter(region=region).exists()
+        or Practice.objects.filter(region=region).exists()
+        or PayoutRun.objects.filter(region=region).exists()
+        or Region.objects.filter(successor=region).exists()
+        or JournalEntry.objects.filter(ledger__code=runs.ledger_code(region)).exists()
+    )
+
+
 def _refusals(
-    predecessors: Sequence[Region], successor_code: str | None, successor: Region | None, on: dt.date
+    predecessors: Sequence[Region],
+    successor_code: str | None,
+    successor: Region | None,
+    on: dt.date,
+    merger: RegionMerger | None = None,
 ) -> list[Refusal]:
     found: list[Refusal] = []
 
@@ -333,17 +352,8 @@ def _refusals(
         refuse("", "too_few", _("En sammenlægning skal have mindst to forskellige regioner."))
     if not successor_code:
         refuse("", "no_successor", _("Angiv koden på den region, der overtager (efterfølgeren)."))
-    elif successor is None:
-        refuse(
-            successor_code,
-            "successor_missing",
-            _(
-                "Region %(code)s findes ikke: en administrator opretter den først under Regioner → "
-                "Opret region, med den officielle kode."
-            )
-            % {"code": successor_code},
-        )
-    else:
+    elif successor is not None:
+        # No region with the code: the merger creates it when it is carried out.
         if successor.code in codes:
             refuse(
                 successor.code,
@@ -363,6 +373,16 @@ def _refusals(
                 "successor_ended",
                 _("%(name)s gælder kun til og med %(to)s.")
                 % {"name": successor.name, "to": long_date(successor.valid_to)},
+            )
+        if successor.code not in codes and successor_in_use(successor):
+            refuse(
+                successor.code,
+                "successor_in_use",
+                _(
+                    "Regionskode %(code)s er allerede i brug af %(name)s, som har klynger, kørsler, "
+                    "bogføringer eller en historik; skriv den nye regions egen kode i regions.into.code."
+                )
+                % {"code": successor.code, "name": successor.name},
             )
     for region in predecessors:
         if region.successor_id is not None:
@@ -385,6 +405,26 @@ def _refusals(
                 "ended",
                 _("%(name)s ophørte allerede %(to)s.")
                 % {"name": region.name, "to": long_date(region.valid_to)},
+            )
+        other = (
+            MergerPredecessor.objects.filter(
+                region=region,
+                withdrawn=False,
+                merger__status__in=(RegionMerger.Status.DRAFT, RegionMerger.Status.APPROVED),
+            )
+            .exclude(merger=merger)
+            .select_related("merger")
+            .first()
+        )
+        if other is not None:
+            refuse(
+                region.code,
+                "in_other_merger",
+                _(
+                    "%(name)s indgår allerede i sammenlægning nr. %(number)s; træk den tilbage først, "
+                    "eller godkend den."
+                )
+                % {"name": region.name, "number": other.merger_id},
             )
         run = runs.open_run(region)
         if run is not None:
@@ -412,12 +452,42 @@ def _refusals(
                 )
                 % {"name": region.name, "date": long_date(later.run_date), "day": day},
             )
+        booked = (
+            JournalEntry.objects.filter(ledger__code=runs.ledger_code(region), date__gte=on)
+            .order_by("-date")
+            .first()
+        )
+        if booked is not None:
+            refuse(
+                region.code,
+                "ledger_after",
+                _(
+                    "%(name)s har bogført bilag %(number)s den %(date)s, samme dag som eller efter "
+                    "sammenlægningen %(day)s; lukkeposteringen skal være den sidste: vælg en senere dato "
+                    "for sammenlægningen."
+                )
+                % {
+                    "name": region.name,
+                    "number": booked.voucher_number,
+                    "date": long_date(booked.date),
+                    "day": day,
+                },
+            )
     return found
 
 
-def merger_preview(predecessors: list[Region], successor_code: str | None, on: dt.date) -> MergerPreview:
+def merger_preview(
+    predecessors: list[Region],
+    successor_code: str | None,
+    on: dt.date,
+    *,
+    merger: RegionMerger | None = None,
+) -> MergerPreview:
     """What merging ``predecessors`` into the region ``successor_code`` on ``on`` would move, each
-    predecessor's figures and their sum, and why it cannot be carried out yet. Reads only."""
+    predecessor's figures and their sum, and why it cannot be carried out yet. Reads only.
+
+    No region with ``successor_code``: the merger creates it (no refusal). ``merger``: the stored
+    merger this preview is for (its own predecessors are not "in another merger")."""
     successor = Region.objects.filter(code=successor_code).first() if successor_code else None
     parts = tuple(_part(region, on) for region in predecessors)
     successor_part = (
@@ -443,7 +513,7 @@ def merger_preview(predecessors: list[Region], successor_code: str | None, on: d
         successor=successor_part,
         after=after,
         roles_after=roles_after,
-        refusals=tuple(_refusals(predecessors, successor_code, successor, on)),
+        refusals=tuple(_refusals(predecessors, successor_code, successor, on, merger)),
     )
 
 
@@ -585,6 +655,10 @@ class Reorganisation:
     merge: tuple[str, ...]
     into_code: str
     into_name: str
+    note: str = ""
+    # The successor's settings as the file gives them (checked, only the keys given; see
+    # docs/reorganise.md): "from" (a region code) and overrides.
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 def _problem(path: str, code: str, da: str, en: str) -> Problem:
@@ -628,7 +702,9 @@ def check_document(data: Any, today: dt.date | None = None) -> tuple[Reorganisat
                 'The file must be a JSON object: {"format": "klynge-reorganise/1", ...}.',
             )
         ]
-    problems = _keys(data, "", ("format", "date", "regions"), ("format", "date", "regions", "note"))
+    problems = _keys(
+        data, "", ("format", "date", "regions"), ("format", "date", "regions", "note", "settings")
+    )
     if "format" in data and data["format"] != FORMAT:
         problems.append(
             _problem(
@@ -784,9 +860,172 @@ def check_document(data: Any, today: dt.date | None = None) -> tuple[Reorganisat
                                 f'Region {into_code} is called "{existing.name}"; write the same name.',
                             )
                         )
+    note = data.get("note", "")
+    if not isinstance(note, str) or len(note) > 2000:
+        problems.append(
+            _problem(
+                "note",
+                "note",
+                "En note er tekst på højst 2000 tegn.",
+                "A note is text of at most 2000 characters.",
+            )
+        )
+        note = ""
+    chosen: dict[str, Any] = {}
+    if "settings" in data:
+        chosen, found = check_settings(data["settings"], merge, into_code)
+        problems += found
     if problems or on is None:
         return None, problems
-    return Reorganisation(on, tuple(merge), into_code, into_name), []
+    return Reorganisation(on, tuple(merge), into_code, into_name, note.strip(), chosen), []
+
+
+SETTINGS_KEYS = (
+    "from",
+    "processing_days",
+    "annual_regulation",
+    "claim_days",
+    "required_documents",
+    "instructions",
+    "payment_iban",
+    "payment_bic",
+    "repayment_instructions",
+)
+
+
+def check_settings(raw: Any, merge: Sequence[str], into_code: str) -> tuple[dict[str, Any], list[Problem]]:
+    """The file's ``settings`` (the successor's own settings), checked; only the keys given."""
+    from klynge.registry.validators import clean_iban
+
+    if not isinstance(raw, dict):
+        return {}, [
+            _problem(
+                "settings",
+                "not_object",
+                'Skal være et objekt, fx {"from": "1084", "claim_days": 30}.',
+                'Must be an object, e.g. {"from": "1084", "claim_days": 30}.',
+            )
+        ]
+    problems = _keys(raw, "settings", (), SETTINGS_KEYS)
+    chosen: dict[str, Any] = {}
+    if "from" in raw:
+        source = raw["from"]
+        allowed = [
+            *merge,
+            *([into_code] if into_code and Region.objects.filter(code=into_code).exists() else []),
+        ]
+        if source not in allowed:
+            problems.append(
+                _problem(
+                    "settings.from",
+                    "from",
+                    f'Skal være koden på en af regionerne under "merge" (eller den eksisterende efterfølger): '
+                    f"{', '.join(allowed) or '-'}.",
+                    f'Must be the code of one of the regions under "merge" (or the existing successor): '
+                    f"{', '.join(allowed) or '-'}.",
+                )
+            )
+        else:
+            chosen["from"] = source
+    if "processing_days" in raw:
+        days = raw["processing_days"]
+        if (
+            not isinstance(days, list)
+            or len(days) != 2
+            or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 365 for d in days)
+            or days[0] > days[1]
+        ):
+            problems.append(
+                _problem(
+                    "settings.processing_days",
+                    "processing_days",
+                    "Skriv mindste og højeste behandlingstid i dage, fx [14, 28] (0–365, mindst først).",
+                    "Write the least and the most processing days, e.g. [14, 28] (0–365, least first).",
+                )
+            )
+        else:
+            chosen["processing_days"] = [days[0], days[1]]
+    if "annual_regulation" in raw:
+        if raw["annual_regulation"] not in Region.AnnualRegulation.values:
+            problems.append(
+                _problem(
+                    "settings.annual_regulation",
+                    "annual_regulation",
+                    'Skriv "net" (modregnes i næste udbetaling) eller "claim" (tilbagebetalingskrav).',
+                    'Write "net" (netted in the next payout) or "claim" (a repayment claim).',
+                )
+            )
+        else:
+            chosen["annual_regulation"] = raw["annual_regulation"]
+    if "claim_days" in raw:
+        days = raw["claim_days"]
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
+            problems.append(
+                _problem(
+                    "settings.claim_days",
+                    "claim_days",
+                    "Betalingsfristen for krav i dage: et helt tal fra 1 til 365, fx 30.",
+                    "The claims' payment deadline in days: a whole number from 1 to 365, e.g. 30.",
+                )
+            )
+        else:
+            chosen["claim_days"] = days
+    if "required_documents" in raw:
+        codes = raw["required_documents"]
+        known = set(DocumentType.objects.values_list("code", flat=True))
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            problems.append(
+                _problem(
+                    "settings.required_documents",
+                    "required_documents",
+                    'Skriv en liste med dokumenttypernes koder, fx ["vedtaegter"].',
+                    'Write a list of the document types\' codes, e.g. ["vedtaegter"].',
+                )
+            )
+        else:
+            unknown = [c for c in codes if c not in known]
+            for i, c in enumerate(codes):
+                if c in unknown:
+                    problems.append(
+                        _problem(
+                            f"settings.required_documents[{i}]",
+                            "unknown_document",
+                            f"Der er ingen dokumenttype med koden {c[:40]}.",
+                            f"There is no document type with the code {c[:40]}.",
+                        )
+                    )
+            if not unknown:
+                chosen["required_documents"] = sorted(set(codes))
+    for key, most in (("instructions", 5000), ("repayment_instructions", 5000), ("payment_bic", 11)):
+        if key in raw:
+            value = raw[key]
+            if not isinstance(value, str) or len(value) > most:
+                problems.append(
+                    _problem(
+                        f"settings.{key}",
+                        "text",
+                        f"Skal være tekst på højst {most} tegn.",
+                        f"Must be text of at most {most} characters.",
+                    )
+                )
+            else:
+                chosen[key] = value.strip()
+    if "payment_iban" in raw:
+        value = raw["payment_iban"]
+        try:
+            if not isinstance(value, str):
+                raise ValueError(value)
+            chosen["payment_iban"] = clean_iban(value) if value.strip() else ""
+        except (ValueError, ValidationError):
+            problems.append(
+                _problem(
+                    "settings.payment_iban",
+                    "iban",
+                    "Regionens konto (IBAN) er ikke et gyldigt IBAN-nummer; tjek det, fx DK50 0040 0440 1162 43.",
+                    "The region's account (IBAN) is not a valid IBAN; check it, e.g. DK50 0040 0440 1162 43.",
+                )
+            )
+    return chosen, problems
 
 
 def preview_for(document: Reorganisation) -> MergerPreview:

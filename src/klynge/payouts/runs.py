@@ -177,6 +177,17 @@ def _refuse(field: str, message: str) -> ValidationError:
     return ValidationError({field: [message]})
 
 
+def region_in_force(region: Region) -> Region:
+    """The region that carries on ``region`` today: itself, or after a merger (#11) its successor
+    (followed to the last one). Repayments on a merged region's claims and paid dates of its payouts
+    are permitted to, and posted in the ledger of, the region in force."""
+    seen = {region.pk}
+    while region.successor_id is not None and region.successor_id not in seen:
+        seen.add(region.successor_id)
+        region = Region.objects.get(pk=region.successor_id)
+    return region
+
+
 def open_run(region: Region) -> PayoutRun | None:
     return PayoutRun.objects.filter(region=region, status__in=OPEN).first()
 
@@ -200,6 +211,12 @@ def _check_run_date(region: Region, run_date: Any) -> dt.date:
     if not isinstance(run_date, dt.date) or isinstance(run_date, dt.datetime):
         raise _refuse("run_date", _("Kørselsdato: skriv en dato som ÅÅÅÅ-MM-DD, fx 2026-03-01."))
     clean_date(run_date, field="run_date", label=_("Kørselsdato"))
+    if region.valid_from is not None and run_date < region.valid_from:
+        raise _refuse(
+            "run_date",
+            _("Kørselsdato: %(region)s gælder fra %(date)s; vælg den dag eller senere.")
+            % {"region": region.name, "date": region.valid_from.strftime("%d.%m.%Y")},
+        )
     latest = timezone.localdate() + dt.timedelta(days=MAX_DAYS_AHEAD)
     if run_date > latest:
         raise _refuse(
@@ -232,6 +249,16 @@ def run_prepare(*, actor: Any, region: Region, run_date: dt.date) -> PayoutRun:
     while another run is open. Asked again for the same date while that draft is open, it returns the
     same draft (a retried request makes one run)."""
     require_region(actor, Action.PAY, region)
+    if region.successor_id is not None:
+        successor = region_in_force(region)
+        raise _refuse(
+            "region",
+            _(
+                "Region: %(region)s er lagt sammen med %(successor)s og får ikke flere kørsler; "
+                "forbered kørslen i %(successor)s, som også udbetaler til de flyttede klynger."
+            )
+            % {"region": region.name, "successor": successor.name},
+        )
     existing = open_run(region)
     if existing is not None:
         if existing.status == PayoutRun.Status.DRAFT and existing.run_date == run_date:
@@ -705,7 +732,8 @@ def payouts_mark_paid(
 ) -> list[Payout]:
     """Record the day the bank paid the run's payouts (all not yet marked, or those given) and post it."""
     run = _locked(run)
-    require_region(actor, Action.PAY, run.region)
+    region = region_in_force(run.region)
+    require_region(actor, Action.PAY, region)
     if run.status != PayoutRun.Status.RELEASED:
         raise _refuse("status", _("Kørslen er ikke frigivet; kun frigivne udbetalinger kan betales."))
     _check_day("paid_on", _("Betalt"), paid_on, run.run_date)
@@ -713,7 +741,7 @@ def payouts_mark_paid(
     if payouts is not None:
         chosen = chosen.filter(pk__in=[p.pk for p in payouts])
     marked = list(chosen)
-    books = region_ledger(run.region)
+    books = region_ledger(region)
     for p in marked:
         p.paid_on = paid_on
         p.save(update_fields=["paid_on"])
@@ -737,7 +765,7 @@ def payouts_mark_paid(
             obj=p,
             before={"paid_on": None},
             after={"paid_on": paid_on.isoformat()},
-            region=run.region,
+            region=region,
             gp_cluster=p.cluster,
         )
     return marked
@@ -756,7 +784,7 @@ def repayment_record(*, actor: Any, claim: RepaymentClaim, amount: Any, received
     claim = (
         RepaymentClaim.objects.select_for_update().select_related("run__region", "cluster").get(pk=claim.pk)
     )
-    region = claim.run.region
+    region = region_in_force(claim.run.region)
     require_region(actor, Action.PAY, region)
     if claim.run.status != PayoutRun.Status.RELEASED:
         raise _refuse(

@@ -214,13 +214,43 @@ def payouts_over_time(region: Region) -> list[RunTotal]:
     return [RunTotal(day, from_ore(paid[day]), from_ore(claimed[day])) for day in sorted(paid)]
 
 
+def _latest_runs(region: Region, depth: int = 0) -> list[int]:
+    """The latest released run of ``region``; before its first, those of its predecessors (#11)."""
+    last = (
+        PayoutRun.objects.filter(region=region, status=RELEASED)
+        .order_by("-run_date", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if last is not None:
+        return [last]
+    if depth > 10:
+        return []
+    found: list[int] = []
+    for predecessor in Region.objects.filter(successor=region).order_by("code"):
+        found += _latest_runs(predecessor, depth + 1)
+    return found
+
+
 def carried_forward(region: Region) -> QuerySet[CarriedForward]:
     """The balances the region's latest released run left to net against its clusters' next payouts
-    (A9, "net"); empty before the first released run."""
+    (A9, "net"); empty before the first released run.
+
+    A successor of a merger (#11) before its own first run: the balances its predecessors' latest
+    released runs left for the clusters that moved to it (a cluster's latest released run)."""
     last = PayoutRun.objects.filter(region=region, status=RELEASED).order_by("-run_date", "-pk").first()
-    if last is None:
+    if last is not None:
+        return (
+            CarriedForward.objects.filter(run=last).select_related("run", "cluster").order_by("cluster__name")
+        )
+    inherited = _latest_runs(region)
+    if not inherited:
         return CarriedForward.objects.none()
-    return CarriedForward.objects.filter(run=last).select_related("run", "cluster").order_by("cluster__name")
+    return (
+        CarriedForward.objects.filter(run__in=inherited, cluster__region=region)
+        .select_related("run", "cluster")
+        .order_by("cluster__name")
+    )
 
 
 def released_payouts(cluster: GpCluster) -> QuerySet[Payout]:
