@@ -323,9 +323,12 @@ def _part(region: Region, on: dt.date) -> RegionPart:
 
 def successor_in_use(region: Region) -> bool:
     """Whether ``region`` is more than an empty region made to be a merger's successor: it has GP
-    clusters, practices, payout runs, ledger entries, predecessors already, or a successor itself."""
+    clusters, practices, municipalities or health clusters (the shipped regions have), payout runs,
+    ledger entries, predecessors already, or a successor itself."""
     return (
         region.successor_id is not None
+        or region.municipalities.exists()
+        or region.health_clusters.exists()
         or GpCluster.objects.filter(region=region).exists()
         or Practice.objects.filter(region=region).exists()
         or PayoutRun.objects.filter(region=region).exists()
