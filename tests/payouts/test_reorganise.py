@@ -306,16 +306,18 @@ def test_the_command_lists_the_open_run_refusal_in_english(
     ]
 
 
-def test_without_dry_run_the_command_refuses_in_one_line(db: Any, tmp_path: Path) -> None:
+def test_without_dry_run_or_user_the_command_refuses_in_one_line(db: Any, tmp_path: Path) -> None:
     with pytest.raises(
-        CommandError, match=r"^Selve sammenlægningen er ikke bygget endnu; kør med --dry-run"
+        CommandError, match=r"^--user: angiv den forberedende administrators brugernavn"
     ) as caught:
         run(write(tmp_path, document()))
-    assert caught.value.returncode == 2
+    assert caught.value.returncode == 1
     assert "\n" not in str(caught.value)
-    with pytest.raises(CommandError, match=r"^Carrying out a merger is not built yet") as english:
+    with pytest.raises(
+        CommandError, match=r"^--user: give the preparing administrator's username"
+    ) as english:
         run(write(tmp_path, document()), "--lang", "en")
-    assert english.value.returncode == 2
+    assert english.value.returncode == 1
 
 
 @pytest.mark.parametrize(
