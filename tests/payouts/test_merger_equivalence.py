@@ -19,6 +19,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from klynge.audit.models import AuditEntry
+from klynge.audit.verify import verify
 from klynge.core import payouts as engine
 from klynge.ledger.models import JournalEntry, Ledger
 from klynge.ledger.selectors import balances
@@ -186,6 +187,7 @@ def test_the_successors_first_run_pays_and_claims_what_the_predecessors_would_ha
             summed[account] = summed.get(account, M("0.00")) + amount
     assert balances(new) == {k: v for k, v in summed.items() if v}
     assert mergers.verify_carried() == []
+    assert verify().ok, verify().summary()
 
     # The open claim goes on: a repayment on the predecessor's claim is posted in the successor's ledger.
     claim = two_regions["claim"]
