@@ -200,14 +200,89 @@ def fill(cluster: HealthCluster, secretariat: Any, finance_aalborg: Any, *, post
         services.settlement_post(actor=secretariat, cluster=cluster, year=2023)
 
 
+COUNCIL_ID = "SR-AALBORG"
+COUNCIL_NAME = "Sundhedsråd Aalborg"
+COUNCIL_START = D(2027, 1, 1)
+
+
+def create_council(admin: Any, secretariat: Any) -> HealthCluster:
+    """Turn the demo's Sundhedsklynge Aalborg into Sundhedsråd Aalborg from 1 January 2027 (#11).
+
+    First a running prevention initiative of 2026–2028 that Aalborg Kommune carries out in 2026 and
+    the region from 2027 (the reform moves prevention to the regions), with 2026 costs; then the
+    council, with the region and the same five municipalities, as the cluster's successor: the
+    running initiatives go on in it, the finished ones stay. (The members' unused funds of 2026 move
+    only when their finance officers confirm them, from 1 January 2027.)"""
+    cluster = HealthCluster.objects.get(external_id=CLUSTER_ID)
+    members = services.members_by_code(cluster)
+    prevention = services.initiative_save(
+        actor=secretariat,
+        cluster=cluster,
+        title="Forebyggende hjemmebesøg til ældre",
+        theme="Forebyggelse",
+        challenge="Ældre borgere med begyndende skrøbelighed opdages for sent.",
+        function_code="4.62.88",
+        key_type="population",
+        starts_on=D(2026, 1, 1),
+        ends_on=D(2028, 12, 31),
+        parties=[services.Party(members["851"], executes=True)]
+        + [services.Party(members[code]) for code in ("1081", *MUNICIPALITIES[1:])],
+    )
+    for status in ("approved", "running"):
+        services.initiative_status_set(actor=secretariat, initiative=prevention, status=status)
+    for code, count in POPULATION.items():
+        services.population_set(actor=secretariat, member=members[code], year=2026, count=count + 450)
+    services.population_set(
+        actor=secretariat, member=members["1081"], year=2026, count=sum(POPULATION.values()) + 2_250
+    )
+    services.cost_set(
+        actor=secretariat,
+        initiative=prevention,
+        executor=members["851"],
+        year=2026,
+        amount="412500.00",
+        source="Aalborg Kommune, forventet regnskab 2026",
+    )
+    services.budget_line_add(
+        actor=secretariat,
+        initiative=prevention,
+        executor=members["851"],
+        year=2027,
+        activity="Forebyggelseskonsulenter",
+        hours="1800",
+        hourly_rate="480",
+    )
+    services.executor_change(
+        actor=secretariat,
+        initiative=prevention,
+        member_from=members["851"],
+        member_to=members["1081"],
+        from_year=2027,
+    )
+    return services.council_create(
+        actor=admin,
+        name=COUNCIL_NAME,
+        external_id=COUNCIL_ID,
+        region=cluster.region,
+        municipalities=[Municipality.objects.get(code=code) for code in MUNICIPALITIES],
+        predecessors=[cluster],
+        valid_from=COUNCIL_START,
+        co_chair_region=cluster.co_chair_region,
+        co_chair_municipality=cluster.co_chair_municipality,
+    )
+
+
 def reset(usernames: list[str]) -> None:
     """Remove the demo health cluster with everything in it, and the demo users' audit entries about
     health clusters (the demo users act only on the demo cluster)."""
     AuditEntry.objects.filter(object_type__startswith="health.", actor__username__in=usernames).delete()
-    cluster = HealthCluster.objects.filter(external_id=CLUSTER_ID).first()
-    if cluster is None:
-        return
-    CarryOver.objects.filter(member__cluster=cluster).delete()
-    for initiative in cluster.initiatives.all():
-        initiative.delete()
-    cluster.delete()
+    # the demo council (create_council) first: its initiatives continue the cluster's
+    found = list(HealthCluster.objects.filter(external_id__in=[COUNCIL_ID, CLUSTER_ID]).order_by("-kind"))
+    CarryOver.objects.filter(member__cluster__in=found).delete()
+    for cluster in found:  # council before cluster ("council" > "cluster")
+        for initiative in cluster.initiatives.all():
+            initiative.delete()
+    HealthCluster.objects.filter(
+        pk__in=[c.pk for c in found if c.kind == HealthCluster.Kind.CLUSTER]
+    ).delete()
+    HealthCluster.objects.filter(pk__in=[c.pk for c in found]).delete()

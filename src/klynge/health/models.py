@@ -79,7 +79,16 @@ class ChartKind(models.Model):
 
 
 class HealthCluster(models.Model):
-    """One region and the municipalities around an acute hospital, with general practice."""
+    """One region and the municipalities around an acute hospital, with general practice; or, from
+    the reform of 1 January 2027, a health council (sundhedsråd, ``kind`` = council): one region and
+    its municipalities, the successor of one or more health clusters (docs/health-councils.md).
+
+    A council is a health cluster of another kind, so every page, selector, settlement, posting and
+    report works for it unchanged."""
+
+    class Kind(models.TextChoices):
+        CLUSTER = "cluster", _("Sundhedsklynge")
+        COUNCIL = "council", _("Sundhedsråd")
 
     external_id = models.CharField(
         _("id"), max_length=40, unique=True, help_text=_("Id i udvekslingsformatet, fx SK-AALBORG.")
@@ -90,9 +99,10 @@ class HealthCluster(models.Model):
     )
     co_chair_region = models.CharField(_("medformand fra regionen"), max_length=200, blank=True)
     co_chair_municipality = models.CharField(_("medformand fra kommunerne"), max_length=200, blank=True)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, default=Kind.CLUSTER)
     created_at = models.DateTimeField(auto_now_add=True)
-    # A life as data (#11): first and last day (empty: always, open) and the successor. The health
-    # councils of 2027 are modelled later; until then the successor is another health cluster.
+    # A life as data (#11): first and last day (empty: always, open) and the successor. A health
+    # cluster's successor is the health council that took it over (services.council_create).
     valid_from = models.DateField(_("gælder fra"), null=True, blank=True)
     valid_to = models.DateField(_("gælder til og med"), null=True, blank=True)
     successor = models.ForeignKey(
@@ -125,10 +135,20 @@ class HealthCluster(models.Model):
             models.CheckConstraint(
                 name="health_cluster_valid_to_in_window", condition=db_window("valid_to", nullable=True)
             ),
+            models.CheckConstraint(name="health_cluster_kind", condition=Q(kind__in=["cluster", "council"])),
+            # a council has a first day (services.council_create: a 1 January, so its years are whole)
+            models.CheckConstraint(
+                name="health_council_has_start",
+                condition=~Q(kind="council") | Q(valid_from__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_council(self) -> bool:
+        return self.kind == self.Kind.COUNCIL
 
 
 class HealthMember(models.Model):
@@ -147,12 +167,25 @@ class HealthMember(models.Model):
         "registry.Region", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("region")
     )
     position = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
+    # Denormalised from the cluster (#11): this municipality's seat in a health council. "A
+    # municipality belongs to one council" is the partial unique constraint below, so the database
+    # refuses a second seat however the row is written. Set by services.council_create only.
+    council_seat = models.BooleanField(_("plads i et sundhedsråd"), default=False)
 
     class Meta:
         ordering = ["cluster", "position", "id"]
         verbose_name = _("medlem")
         verbose_name_plural = _("medlemmer")
         constraints = [
+            models.UniqueConstraint(
+                fields=["municipality"],
+                condition=Q(council_seat=True),
+                name="health_municipality_one_council",
+            ),
+            models.CheckConstraint(
+                name="health_council_seat_is_municipality",
+                condition=Q(council_seat=False) | Q(kind="municipality"),
+            ),
             models.CheckConstraint(
                 name="health_member_kind_matches",
                 condition=Q(kind="municipality", municipality__isnull=False, region__isnull=True)
@@ -235,6 +268,16 @@ class CarryOver(models.Model):
     )
     withdrawn_at = models.DateTimeField(_("trukket tilbage"), null=True, blank=True)
     withdrawal_reason = models.CharField(_("begrundelse for tilbagetrækning"), max_length=300, blank=True)
+    # Empty: carried into the member's own next year. Set (#11): carried into the next year of this
+    # member of the successor health council (the same organisation), services.council_carry_over_confirm.
+    into = models.ForeignKey(
+        HealthMember,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="carried_in_from",
+        verbose_name=_("videreført til"),
+    )
 
     class Meta:
         ordering = ["member", "from_year"]
@@ -247,6 +290,9 @@ class CarryOver(models.Model):
                 name="carry_over_one_per_year",
             ),
             models.CheckConstraint(name="carry_over_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="carry_over_into_another_member", condition=Q(into__isnull=True) | ~Q(into=F("member"))
+            ),
             # withdrawn only by the finance officer who confirmed it, with a reason
             models.CheckConstraint(
                 name="carry_over_withdrawn_by_confirmer",
@@ -299,6 +345,16 @@ class Initiative(models.Model):
     recommend_spread = models.BooleanField(_("anbefales udbredt til andre klynger"), default=False)
     spread_note = models.TextField(_("anbefaling om udbredelse"), blank=True)
     reported_on = models.DateField(_("afrapporteret til SSU"), null=True, blank=True)
+    # The initiative of a predecessor health cluster this one continues in a health council (#11):
+    # the old one keeps the years before the council, this one the years from it.
+    continues = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="continued_by",
+        verbose_name=_("viderefører"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -322,12 +378,29 @@ class InitiativeParty(models.Model):
     executes = models.BooleanField(_("udførende"), default=False)
     pays = models.BooleanField(_("betalende"), default=True)
     percent = models.DecimalField(_("andel (%)"), max_digits=7, decimal_places=4, null=True, blank=True)
+    # The years an executing party executes (#11: tasks such as prevention move from the
+    # municipalities to the region): empty = from the initiative's start / to its end. A year's
+    # costs are carried out (and settled) by that year's executing parties.
+    executes_from = models.PositiveSmallIntegerField(_("udførende fra år"), null=True, blank=True)
+    executes_until = models.PositiveSmallIntegerField(_("udførende til og med år"), null=True, blank=True)
 
     class Meta:
         ordering = ["initiative", "member__position", "member_id"]
         verbose_name = _("part")
         verbose_name_plural = _("parter")
         constraints = [
+            models.CheckConstraint(
+                name="initiative_party_execution_years",
+                condition=Q(executes_from__isnull=True, executes_until__isnull=True)
+                | (
+                    Q(executes=True)
+                    & (
+                        Q(executes_from__isnull=True)
+                        | Q(executes_until__isnull=True)
+                        | Q(executes_until__gte=F("executes_from"))
+                    )
+                ),
+            ),
             models.UniqueConstraint(fields=["initiative", "member"], name="initiative_party_once"),
             models.CheckConstraint(
                 name="initiative_party_has_a_part", condition=Q(executes=True) | Q(pays=True)
@@ -336,6 +409,14 @@ class InitiativeParty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.initiative}: {self.member}"
+
+    def executes_in(self, year: int) -> bool:
+        """Whether this party is an executing party of ``year``."""
+        return (
+            self.executes
+            and (self.executes_from is None or self.executes_from <= year)
+            and (self.executes_until is None or year <= self.executes_until)
+        )
 
 
 class EvaluationQuestion(models.Model):

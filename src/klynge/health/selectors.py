@@ -305,21 +305,28 @@ def cluster_year(cluster: HealthCluster, year: int) -> list[MemberYear]:
     budgeted = _budget_shares(initiatives, core_members, budget_totals)
     settled = result_of(core_members, year_settlement(cluster, year).postings)
     funds = dict(CommonFund.objects.filter(member__in=members, year=year).values_list("member_id", "amount"))
-    carried = {
-        (c.member_id, c.from_year): c.amount
-        for c in CarryOver.objects.filter(
-            member__in=members, from_year__in=[year - 1, year], withdrawn_at__isnull=True
-        )
-    }
+    # carried out of ``year`` (into the member's own next year or into its successor council), and
+    # carried into ``year``: its own carry-over of the year before, or (#11) a predecessor cluster's
+    # member's carry-over into this council member (``into``), confirmed by its finance officer
+    carried_out: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    carried_in: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    active = CarryOver.objects.filter(withdrawn_at__isnull=True)
+    for c in active.filter(member__in=members, from_year__in=[year - 1, year]):
+        if c.from_year == year:
+            carried_out[c.member_id] += c.amount
+        elif c.into_id is None:
+            carried_in[c.member_id] += c.amount
+    for c in active.filter(into__in=members, from_year=year - 1):
+        carried_in[c.into_id] += c.amount  # type: ignore[index]
     return [
         MemberYear(
             member=m,
             year=year,
             funds=funds.get(m.pk, ZERO),
-            carried_in=carried.get((m.pk, year - 1), ZERO),
+            carried_in=carried_in[m.pk],
             budgeted=budgeted.get(str(m.pk), ZERO),
             spent=settled.members[str(m.pk)].net_frame_impact,
-            carried_out=carried.get((m.pk, year), ZERO),
+            carried_out=carried_out[m.pk],
         )
         for m in members
     ]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from klynge.accounts.access import Action, is_admin, organisations, require_health
 from klynge.audit.log import record, snapshot
+from klynge.common.dates import long_date
 from klynge.core.money import (
     MoneyError,
     ambiguous_thousands,
@@ -437,6 +438,24 @@ def carry_over_confirm(
             % {"member": member.name}
         )
     clean_year(from_year, "from_year")
+    cluster = HealthCluster.objects.select_related("successor").get(pk=member.cluster_id)  # as stored now
+    ends = cluster.valid_to
+    if ends is not None and from_year + 1 > ends.year:
+        # #11: a cluster that has ended has no next year to carry into; a council takes the funds over
+        successor = cluster.successor
+        raise _refuse(
+            "from_year",
+            _("Fra år: %(cluster)s ophører %(day)s og har intet %(next)s at videreføre til. %(hint)s")
+            % {
+                "cluster": cluster.name,
+                "day": long_date(ends),
+                "next": from_year + 1,
+                "hint": _("Bekræft i stedet videreførsel til sundhedsrådet %(council)s.")
+                % {"council": successor.name}
+                if successor is not None and successor.is_council
+                else _("Vælg et tidligere år."),
+            },
+        )
     _year_ended(from_year, "from_year")
     value = clean_amount(amount, "amount", _("Beløb"))
     if value <= 0:
@@ -506,7 +525,10 @@ def carry_over_withdraw(*, actor: Any, carry_over: CarryOver, reason: str) -> Ca
     before = snapshot(obj)
     obj.withdrawn_by, obj.withdrawn_at, obj.withdrawal_reason = actor, timezone.now(), reason.strip()[:300]
     obj.save(update_fields=["withdrawn_by", "withdrawn_at", "withdrawal_reason"])
-    _carry_overs_hold(member.cluster, [obj.from_year + 1], "reason", _("Videreførsel"))
+    # the year it was carried into must still cover its own carry-over: the member's next year, or
+    # (#11) the successor council's member's
+    target = obj.into.cluster if obj.into_id is not None else member.cluster  # type: ignore[union-attr]
+    _carry_overs_hold(target, [obj.from_year + 1], "reason", _("Videreførsel"))
     _audit(
         actor,
         "health.carry_over_withdraw",
@@ -601,6 +623,7 @@ def initiative_save(
             errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
+    periods: dict[int, tuple[int | None, int | None]] = {}
     if initiative is not None:
         initiative = Initiative.objects.select_for_update().get(pk=initiative.pk, cluster=cluster)
         before = {**(snapshot(initiative) or {}), "parties": _parties_snapshot(initiative)}
@@ -612,9 +635,16 @@ def initiative_save(
                 "ends_on", _("Periode: der er registreret udgifter uden for den nye periode; ret dem først.")
             )
         cost_years = sorted(set(initiative.costs.values_list("year", flat=True)))
+        # the years an executing party executes (#11) are kept while it stays executing; they are
+        # changed by executor_change only
+        periods.update(
+            (p.member_id, (p.executes_from, p.executes_until)) for p in initiative.parties.all() if p.executes
+        )
         changed = _settlement_terms(
             initiative.key_type, initiative.function_id, _stored_parties(initiative)
-        ) != _settlement_terms(key_type, function.pk if function else None, _given_parties(key_type, parties))
+        ) != _settlement_terms(
+            key_type, function.pk if function else None, _given_parties(key_type, parties, periods)
+        )
         if changed:
             for year in cost_years:
                 _frozen(cluster, year, "parties", _("Parter, fordelingsnøgle og funktion"))
@@ -636,6 +666,8 @@ def initiative_save(
             percent=Decimal(str(p.percent).replace(",", "."))
             if key_type == "percent" and p.pays and p.percent not in (None, "")
             else None,
+            executes_from=periods.get(p.member.pk, (None, None))[0] if p.executes else None,
+            executes_until=periods.get(p.member.pk, (None, None))[1] if p.executes else None,
         )
         for p in parties
         if p.executes or p.pays
@@ -662,11 +694,16 @@ def initiative_save(
     return initiative
 
 
-def _stored_parties(initiative: Initiative) -> set[tuple[int, bool, bool, Decimal | None]]:
-    return {(p.member_id, p.executes, p.pays, p.percent) for p in initiative.parties.all()}
+def _stored_parties(initiative: Initiative) -> set[tuple[Any, ...]]:
+    return {
+        (p.member_id, p.executes, p.pays, p.percent, p.executes_from, p.executes_until)
+        for p in initiative.parties.all()
+    }
 
 
-def _given_parties(key_type: str, parties: Sequence[Party]) -> set[tuple[int, bool, bool, Decimal | None]]:
+def _given_parties(
+    key_type: str, parties: Sequence[Party], periods: dict[int, tuple[int | None, int | None]]
+) -> set[tuple[Any, ...]]:
     return {
         (
             p.member.pk,
@@ -675,6 +712,7 @@ def _given_parties(key_type: str, parties: Sequence[Party]) -> set[tuple[int, bo
             Decimal(str(p.percent).replace(",", "."))
             if key_type == "percent" and p.pays and p.percent not in (None, "")
             else None,
+            *(periods.get(p.member.pk, (None, None)) if p.executes else (None, None)),
         )
         for p in parties
         if p.executes or p.pays
@@ -689,7 +727,14 @@ def _settlement_terms(key_type: str, function_id: int | None, parties: set[Any])
 
 def _parties_snapshot(initiative: Initiative) -> list[list[Any]]:
     return [
-        [p.member_id, p.executes, p.pays, f"{p.percent:f}" if p.percent is not None else None]
+        [
+            p.member_id,
+            p.executes,
+            p.pays,
+            f"{p.percent:f}" if p.percent is not None else None,
+            p.executes_from,
+            p.executes_until,
+        ]
         for p in initiative.parties.all()
     ]
 
@@ -812,13 +857,32 @@ def evaluation_save(
 # --- Budget and actual costs ----------------------------------------------------------------------
 
 
-def _executor(initiative: Initiative, member: HealthMember, field: str = "executor") -> None:
-    if not initiative.parties.filter(member=member, executes=True).exists():
+def _executor(initiative: Initiative, member: HealthMember, year: int, field: str = "executor") -> None:
+    """The member must be an executing party of ``year`` (#11: the executing party can change from a
+    year, e.g. prevention moving from a municipality to the region; a year's costs are its own
+    executing parties')."""
+    party = initiative.parties.filter(member=member, executes=True).first()
+    if party is None:
         raise _refuse(
             field,
             _("Udførende part: %(member)s er ikke udførende part i indsatsen; ret indsatsens parter først.")
             % {"member": member.name},
         )
+    if not party.executes_in(year):
+        raise _refuse(
+            field,
+            _(
+                "Udførende part: %(member)s er udførende part i %(period)s, ikke i %(year)s; vælg årets "
+                "udførende part, eller ret skiftet af udførende part."
+            )
+            % {"member": member.name, "period": _execution_period(party), "year": year},
+        )
+
+
+def _execution_period(party: InitiativeParty) -> str:
+    first = party.executes_from if party.executes_from is not None else party.initiative.starts_on.year
+    last = party.executes_until if party.executes_until is not None else party.initiative.ends_on.year
+    return f"{first}–{last}"
 
 
 def _in_period(initiative: Initiative, year: int, field: str = "year") -> None:
@@ -849,7 +913,7 @@ def budget_line_add(
     for check in (
         lambda: clean_year(year),
         lambda: _in_period(initiative, year),
-        lambda: _executor(initiative, executor),
+        lambda: _executor(initiative, executor, year),
     ):
         try:
             check()
@@ -939,7 +1003,7 @@ def cost_set(
     for check in (
         lambda: clean_year(year),
         lambda: _in_period(initiative, year),
-        lambda: _executor(initiative, executor),
+        lambda: _executor(initiative, executor, year),
         lambda: _frozen(initiative.cluster, year, "year", _("Faktiske udgifter")),
     ):
         try:
@@ -1291,5 +1355,633 @@ def chart_function_regional_set(
         obj,
         before,
         snapshot(obj, ["regional_code", "regional_name"]),
+    )
+    return obj
+
+
+# --- The executing party from a year (#11) ----------------------------------------------------------------
+
+
+@transaction.atomic
+def executor_change(
+    *,
+    actor: Any,
+    initiative: Initiative,
+    member_from: HealthMember,
+    member_to: HealthMember,
+    from_year: int,
+) -> Initiative:
+    """From ``from_year`` on, ``member_to`` carries out the initiative instead of ``member_from``
+    (the reform moves tasks such as prevention from the municipalities to the region on 1 January
+    2027). Each year's settlement uses that year's executing party: the years before stay exactly as
+    they were (their costs, parties and vouchers are not touched); the budget lines of ``member_from``
+    from ``from_year`` on are moved to ``member_to`` (a plan follows whoever carries it out).
+
+    Refused: a year from ``from_year`` on that is posted (frozen), actual costs of ``member_from``
+    from ``from_year`` on (they say it carried the initiative out then: correct them first), a year
+    outside the initiative's period, and members that are not (or are already) executing."""
+    cluster = initiative.cluster
+    require_health(actor, Action.EDIT, cluster)
+    clean_year(from_year, "from_year")
+    initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    first, last = initiative.starts_on.year, initiative.ends_on.year
+    if not first < from_year <= last:
+        raise _refuse(
+            "from_year",
+            _(
+                "Fra år: vælg et år efter indsatsens første år og senest dens sidste (%(first)s–%(last)s); "
+                "skal en anden udføre den fra starten, så ret indsatsens parter."
+            )
+            % {"first": first + 1, "last": last},
+        )
+    parties = {p.member_id: p for p in initiative.parties.select_related("initiative")}
+    old = parties.get(member_from.pk)
+    if old is None or not (old.executes_in(from_year - 1) and old.executes_in(from_year)):
+        raise _refuse(
+            "member_from",
+            _("Udførende part: %(member)s udfører ikke indsatsen i både %(before)s og %(year)s.")
+            % {"member": member_from.name, "before": from_year - 1, "year": from_year},
+        )
+    if member_to.cluster_id != cluster.pk:
+        raise _refuse(
+            "member_to",
+            _("Ny udførende part: %(member)s er ikke medlem af klyngen.") % {"member": member_to.name},
+        )
+    new = parties.get(member_to.pk)
+    if member_to.pk == member_from.pk or (new is not None and new.executes):
+        raise _refuse(
+            "member_to",
+            _(
+                "Ny udførende part: %(member)s er allerede udførende part i indsatsen; vælg en anden, "
+                "eller ret indsatsens parter."
+            )
+            % {"member": member_to.name},
+        )
+    for year in range(from_year, last + 1):
+        _frozen(cluster, year, "from_year", _("Skift af udførende part"))
+    spent = sorted(
+        ActualCost.objects.filter(initiative=initiative, executor=member_from, year__gte=from_year)
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    if spent:
+        raise _refuse(
+            "from_year",
+            _(
+                "Fra år: %(member)s har faktiske udgifter til indsatsen i %(years)s; ret eller flyt "
+                "udgifterne til den nye udførende part først, eller vælg et senere år."
+            )
+            % {"member": member_from.name, "years": ", ".join(str(y) for y in spent)},
+        )
+    before = _parties_snapshot(initiative)
+    old.executes_until = from_year - 1
+    old.save(update_fields=["executes_until"])
+    if new is None:
+        InitiativeParty.objects.create(
+            initiative=initiative, member=member_to, executes=True, pays=False, executes_from=from_year
+        )
+    else:
+        new.executes, new.executes_from, new.executes_until = True, from_year, None
+        new.save(update_fields=["executes", "executes_from", "executes_until"])
+    moved = BudgetLine.objects.filter(
+        initiative=initiative, executor=member_from, year__gte=from_year
+    ).update(executor=member_to)
+    _audit(
+        actor,
+        "initiative.executor_change",
+        _("Indsatsen %(title)s udføres af %(to)s i stedet for %(from)s fra %(year)s")
+        % {"title": initiative.title, "to": member_to.name, "from": member_from.name, "year": from_year},
+        initiative,
+        {"parties": before},
+        {"parties": _parties_snapshot(initiative), "budget_lines_moved": moved},
+    )
+    return initiative
+
+
+# --- Health councils (#11): the successor of one or more health clusters ---------------------------------
+
+FINISHED = ("completed", "evaluated", "reported")
+
+
+@dataclass(frozen=True)
+class CouncilPlan:
+    """What creating a council moves, before it is done (council_preview): the initiatives that
+    continue in the council (started before it: the old one keeps the years before), those moved
+    whole (starting on or after its first day), those that stay (finished, or ended before it), and
+    each predecessor member's unused funds of the last year, which its finance officer may confirm
+    as carry-over into the council."""
+
+    last_year: int
+    continued: list[Initiative]
+    moved: list[Initiative]
+    staying: list[Initiative]
+    unused: list[tuple[HealthMember, Decimal]]
+
+
+def _goes_on(initiative: Initiative, start: dt.date) -> bool:
+    return initiative.status not in FINISHED and initiative.ends_on >= start
+
+
+def _in_region(region_of: Region, region: Region) -> bool:
+    """A predecessor's (or municipality's) region is the council's, or merges into it."""
+    return region_of.pk == region.pk or region_of.successor_id == region.pk
+
+
+def _council_errors(
+    *,
+    name: str,
+    external_id: str,
+    region: Region,
+    municipalities: Sequence[Municipality],
+    predecessors: Sequence[HealthCluster],
+    valid_from: Any,
+) -> dict[str, list[str]]:
+    from klynge.common.dates import window, window_message
+
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if not str(name).strip():
+        add("name", _("Navn: skal udfyldes, fx Sundhedsråd Nordjylland."))
+    if not str(external_id).strip():
+        add("external_id", _("Id: skal udfyldes, fx SR-NORDJYLLAND."))
+    elif HealthCluster.objects.filter(external_id=str(external_id).strip()).exists():
+        add(
+            "external_id",
+            _("Id: %(id)s er brugt af en anden sundhedsklynge; vælg et andet.") % {"id": external_id},
+        )
+    span = window()
+    if not isinstance(valid_from, dt.date):
+        add("valid_from", _("Gælder fra: skriv en dato, fx 1. januar 2027."))
+    elif not span.first <= valid_from <= span.last:
+        add("valid_from", window_message(_("Gælder fra"), valid_from, span))
+    elif (valid_from.month, valid_from.day) != (1, 1):
+        # whole years: a year's funds, settlement and carry-over belong to one organisation
+        add(
+            "valid_from",
+            _(
+                "Gælder fra: et sundhedsråd begynder 1. januar (fælles midler, afregning og videreførsel "
+                "gælder hele år); skriv 1. januar %(year)s."
+            )
+            % {"year": valid_from.year + 1},
+        )
+    if not municipalities:
+        add("municipalities", _("Kommuner: vælg mindst én kommune."))
+    if len({m.pk for m in municipalities}) != len(municipalities):
+        add("municipalities", _("Kommuner: en kommune er valgt flere gange; vælg hver kommune én gang."))
+    outside = sorted(m.name for m in municipalities if not _in_region(m.region, region))
+    if outside:
+        add(
+            "municipalities",
+            _("Kommuner: %(names)s ligger ikke i %(region)s; vælg rådets egne kommuner.")
+            % {"names": ", ".join(outside), "region": region.name},
+        )
+    seated = (
+        HealthMember.objects.filter(municipality__in=municipalities, council_seat=True)
+        .select_related("municipality", "cluster")
+        .order_by("municipality__name")
+    )
+    for member in seated:
+        add(
+            "municipalities",
+            _(
+                "Kommuner: %(name)s hører allerede til sundhedsrådet %(council)s; en kommune hører til ét "
+                "sundhedsråd. Fjern den her, eller ret det andet råd."
+            )
+            % {"name": member.name, "council": member.cluster.name},
+        )
+    if not predecessors:
+        add("predecessors", _("Forgængere: vælg mindst én sundhedsklynge, som rådet afløser."))
+    if not isinstance(valid_from, dt.date):
+        return errors
+    chosen = {m.pk for m in municipalities}
+    for cluster in predecessors:
+        if cluster.is_council:
+            add(
+                "predecessors",
+                _("Forgængere: %(name)s er et sundhedsråd, ikke en sundhedsklynge.") % {"name": cluster.name},
+            )
+        if cluster.successor_id is not None:
+            add(
+                "predecessors",
+                _("Forgængere: %(name)s er allerede afløst af %(successor)s; vælg den ikke igen.")
+                % {"name": cluster.name, "successor": cluster.successor.name},  # type: ignore[union-attr]
+            )
+        elif cluster.valid_to is not None and cluster.valid_to < valid_from - dt.timedelta(days=1):
+            add(
+                "predecessors",
+                _("Forgængere: %(name)s ophørte %(day)s, før rådet begynder.")
+                % {"name": cluster.name, "day": long_date(cluster.valid_to)},
+            )
+        if cluster.valid_from is not None and cluster.valid_from >= valid_from:
+            add(
+                "predecessors",
+                _("Forgængere: %(name)s begynder først %(day)s; rådet skal begynde efter sine forgængere.")
+                % {"name": cluster.name, "day": long_date(cluster.valid_from)},
+            )
+        if not _in_region(cluster.region, region):
+            add(
+                "predecessors",
+                _(
+                    "Forgængere: %(name)s hører til %(other)s, ikke %(region)s; et sundhedsråd afløser "
+                    "klynger i sin egen region."
+                )
+                % {"name": cluster.name, "other": cluster.region.name, "region": region.name},
+            )
+        later = sorted(
+            SettlementPosting.objects.filter(
+                cluster=cluster, year__gte=valid_from.year, reversal_entry__isnull=True
+            ).values_list("year", flat=True)
+        )
+        if later:
+            add(
+                "predecessors",
+                _(
+                    "Forgængere: %(name)s har bogført afregningen for %(years)s, som hører til rådets tid; "
+                    "tilbagefør bilaget først."
+                )
+                % {"name": cluster.name, "years": ", ".join(str(y) for y in later)},
+            )
+        for initiative in cluster.initiatives.prefetch_related(
+            "parties__member__municipality", "parties__member__region"
+        ):
+            if not _goes_on(initiative, valid_from):
+                continue
+            missing = sorted(
+                p.member.name
+                for p in initiative.parties.all()
+                if p.member.kind == HealthMember.Kind.MUNICIPALITY and p.member.municipality_id not in chosen
+            )
+            if missing:
+                add(
+                    "municipalities",
+                    _(
+                        "Kommuner: %(names)s er part i den igangværende indsats %(title)s (%(cluster)s), "
+                        "men er ikke med i rådet; tag kommunen med, eller afslut indsatsen først."
+                    )
+                    % {"names": ", ".join(missing), "title": initiative.title, "cluster": cluster.name},
+                )
+    return errors
+
+
+def council_preview(
+    *,
+    actor: Any,
+    name: str,
+    external_id: str,
+    region: Region,
+    municipalities: Sequence[Municipality],
+    predecessors: Sequence[HealthCluster],
+    valid_from: Any,
+) -> CouncilPlan:
+    """What :func:`council_create` would move, or its refusals (the same checks), changing nothing."""
+    _council_access(actor, region)
+    errors = _council_errors(
+        name=name,
+        external_id=external_id,
+        region=region,
+        municipalities=municipalities,
+        predecessors=predecessors,
+        valid_from=valid_from,
+    )
+    if errors:
+        raise ValidationError(errors)
+    return _plan(predecessors, valid_from)
+
+
+def _plan(predecessors: Sequence[HealthCluster], start: dt.date) -> CouncilPlan:
+    continued, moved, staying = [], [], []
+    for cluster in predecessors:
+        for initiative in cluster.initiatives.order_by("starts_on", "title", "pk"):
+            if not _goes_on(initiative, start):
+                staying.append(initiative)
+            elif initiative.starts_on >= start:
+                moved.append(initiative)
+            else:
+                continued.append(initiative)
+    last = start.year - 1
+    unused_funds: list[tuple[HealthMember, Decimal]] = []
+    for cluster in predecessors:
+        try:
+            from klynge.health.selectors import cluster_year
+
+            unused_funds.extend(
+                (row.member, row.remaining - row.carried_out) for row in cluster_year(cluster, last)
+            )
+        except SharingKeyError:  # a key that cannot be computed yet: its funds are shown on its page
+            continue
+    return CouncilPlan(last, continued, moved, staying, unused_funds)
+
+
+def _council_access(actor: Any, region: Region) -> None:
+    """An administrator, or an officer of the council's region (who administers its organisation)."""
+    from klynge.accounts.access import can_in_region
+
+    if not (is_admin(actor) or can_in_region(actor, Action.ADMINISTER, region)):
+        raise PermissionDenied(
+            _("Kun en systemadministrator eller regionens sagsbehandler kan oprette et sundhedsråd.")
+        )
+
+
+@transaction.atomic
+def council_create(
+    *,
+    actor: Any,
+    name: str,
+    external_id: str,
+    region: Region,
+    municipalities: Sequence[Municipality],
+    predecessors: Sequence[HealthCluster],
+    valid_from: dt.date,
+    co_chair_region: str = "",
+    co_chair_municipality: str = "",
+) -> HealthCluster:
+    """Create a health council (sundhedsråd) as the successor of ``predecessors`` from ``valid_from``
+    (a 1 January), in one transaction, audited:
+
+    - the council, with the region and ``municipalities`` as its members (each municipality's seat in
+      one council is a partial unique constraint);
+    - each predecessor ends the day before (``valid_to``), ``successor`` = the council;
+    - each running initiative (not completed, evaluated or reported, ending on or after
+      ``valid_from``) goes on in the council: one that started before gets a continuation (a new
+      initiative, ``continues`` = the old one) with its parties mapped to the council's members of
+      the same organisation, its key and percentages, its evaluation questions and answers, and its
+      budget lines and costs of the years from ``valid_from``; the old one ends the day before and
+      keeps every year before, so the predecessor's settlements (posted or not) do not change. One
+      that starts on or after ``valid_from`` moves whole. Finished initiatives stay;
+    - the latest population before the council of each municipality (and the region, summed over the
+      predecessors) is copied, so a population key can be computed until the council enters its own.
+
+    The predecessors' unused funds are not moved here: each member's finance officer confirms them
+    (:func:`council_carry_over_confirm`)."""
+    _council_access(actor, region)
+    predecessors = list(
+        HealthCluster.objects.select_for_update().filter(pk__in=[c.pk for c in predecessors]).order_by("pk")
+    )
+    errors = _council_errors(
+        name=name,
+        external_id=external_id,
+        region=region,
+        municipalities=municipalities,
+        predecessors=predecessors,
+        valid_from=valid_from,
+    )
+    if errors:
+        raise ValidationError(errors)
+    plan = _plan(predecessors, valid_from)
+    council = HealthCluster.objects.create(
+        kind=HealthCluster.Kind.COUNCIL,
+        external_id=str(external_id).strip(),
+        name=str(name).strip(),
+        region=region,
+        valid_from=valid_from,
+        co_chair_region=co_chair_region,
+        co_chair_municipality=co_chair_municipality,
+    )
+    region_member = HealthMember.objects.create(
+        cluster=council, kind=HealthMember.Kind.REGION, region=region, position=0
+    )
+    by_municipality = {}
+    for position, municipality in enumerate(municipalities, start=1):
+        by_municipality[municipality.pk] = HealthMember.objects.create(
+            cluster=council,
+            kind=HealthMember.Kind.MUNICIPALITY,
+            municipality=municipality,
+            position=position,
+            council_seat=True,
+        )
+
+    def mapped(member: HealthMember) -> HealthMember:
+        return (
+            region_member
+            if member.kind == HealthMember.Kind.REGION
+            else by_municipality[member.municipality_id or 0]
+        )
+
+    _copy_population(predecessors, valid_from.year - 1, region_member, by_municipality)
+    day_before = valid_from - dt.timedelta(days=1)
+    ended = []
+    for cluster in predecessors:
+        before = snapshot(cluster, ["valid_to", "successor"])
+        cluster.valid_to, cluster.successor = day_before, council
+        cluster.save(update_fields=["valid_to", "successor"])
+        ended.append(
+            {"id": cluster.pk, "before": before, "after": snapshot(cluster, ["valid_to", "successor"])}
+        )
+    continued = [_continue(initiative, council, valid_from, mapped) for initiative in plan.continued]
+    for initiative in plan.moved:
+        _move(initiative, council, mapped)
+    _audit(
+        actor,
+        "health_council.create",
+        _("Sundhedsrådet %(name)s oprettet fra %(day)s som efterfølger af %(predecessors)s")
+        % {
+            "name": council.name,
+            "day": long_date(valid_from),
+            "predecessors": ", ".join(c.name for c in predecessors),
+        },
+        council,
+        after={
+            **(snapshot(council) or {}),
+            "members": [m.code for m in municipalities],
+            "predecessors": ended,
+            "continued": {str(new.continues_id): new.pk for new in continued},
+            "moved": [i.pk for i in plan.moved],
+            "staying": [i.pk for i in plan.staying],
+        },
+    )
+    return council
+
+
+def _copy_population(
+    predecessors: Sequence[HealthCluster],
+    year: int,
+    region_member: HealthMember,
+    by_municipality: dict[int, HealthMember],
+) -> None:
+    rows = list(
+        Population.objects.filter(member__cluster__in=predecessors, year=year).select_related("member")
+    )
+    for row in rows:
+        target = by_municipality.get(row.member.municipality_id or 0)
+        if row.member.kind == HealthMember.Kind.MUNICIPALITY and target is not None:
+            Population.objects.get_or_create(member=target, year=year, defaults={"count": row.count})
+    regional = [row.count for row in rows if row.member.kind == HealthMember.Kind.REGION]
+    if regional and len(regional) == len(predecessors):  # every predecessor's region count of the year
+        Population.objects.create(member=region_member, year=year, count=sum(regional))
+
+
+def _continue(old: Initiative, council: HealthCluster, start: dt.date, mapped: Any) -> Initiative:
+    """The council's continuation of ``old`` from ``start``; ``old`` keeps the years before."""
+    new = Initiative.objects.create(
+        cluster=council,
+        continues=old,
+        title=old.title,
+        theme=old.theme,
+        challenge=old.challenge,
+        function=old.function,
+        key_type=old.key_type,
+        starts_on=start,
+        ends_on=old.ends_on,
+        status=old.status,
+        result=old.result,
+        result_summary=old.result_summary,
+        recommend_spread=old.recommend_spread,
+        spread_note=old.spread_note,
+    )
+    for party in old.parties.select_related("member"):
+        until = party.executes_until
+        if party.executes and until is not None and until < start.year:
+            # it executed only before the council: in the council it is a payer (if it pays)
+            if not party.pays:
+                continue
+            InitiativeParty.objects.create(
+                initiative=new, member=mapped(party.member), pays=True, percent=party.percent
+            )
+            continue
+        InitiativeParty.objects.create(
+            initiative=new,
+            member=mapped(party.member),
+            executes=party.executes,
+            pays=party.pays,
+            percent=party.percent,
+            executes_from=party.executes_from
+            if party.executes_from and party.executes_from > start.year
+            else None,
+            executes_until=until,
+        )
+    EvaluationQuestion.objects.bulk_create(
+        EvaluationQuestion(
+            initiative=new,
+            standard=q.standard,
+            question=q.question,
+            answer=q.answer,
+            added_by=q.added_by,
+            position=q.position,
+        )
+        for q in old.questions.all()
+    )
+    for line in BudgetLine.objects.filter(initiative=old, year__gte=start.year).select_related("executor"):
+        line.initiative, line.executor = new, mapped(line.executor)
+        line.save(update_fields=["initiative", "executor"])
+    for cost in ActualCost.objects.filter(initiative=old, year__gte=start.year).select_related("executor"):
+        cost.initiative, cost.executor = new, mapped(cost.executor)
+        cost.save(update_fields=["initiative", "executor"])
+    old.ends_on = start - dt.timedelta(days=1)
+    old.save(update_fields=["ends_on"])
+    return new
+
+
+def _move(initiative: Initiative, council: HealthCluster, mapped: Any) -> None:
+    """An initiative starting on or after the council's first day has no year in its predecessor:
+    it moves whole, its parties, budget lines and costs mapped to the council's members."""
+    initiative.cluster = council
+    initiative.save(update_fields=["cluster"])
+    for party in initiative.parties.select_related("member"):
+        party.member = mapped(party.member)
+        party.save(update_fields=["member"])
+    for line in initiative.budget_lines.select_related("executor"):
+        line.executor = mapped(line.executor)
+        line.save(update_fields=["executor"])
+    for cost in initiative.costs.select_related("executor"):
+        cost.executor = mapped(cost.executor)
+        cost.save(update_fields=["executor"])
+
+
+def council_member_for(member: HealthMember) -> HealthMember | None:
+    """The member of ``member``'s successor council that is the same organisation, if any."""
+    council = member.cluster.successor
+    if council is None or not council.is_council:
+        return None
+    if member.kind == HealthMember.Kind.REGION:
+        return council.members.filter(kind=HealthMember.Kind.REGION).first()
+    return council.members.filter(municipality=member.municipality).first()
+
+
+@transaction.atomic
+def council_carry_over_confirm(*, actor: Any, member: HealthMember, amount: Any, note: str = "") -> CarryOver:
+    """The finance officer of a predecessor cluster's member confirms room within its expenditure
+    ceiling to carry ``amount`` of its unused funds of the cluster's last year into its own member of
+    the successor council (brief §4 and §7). Only that organisation's finance officer (not an
+    administrator: the room is the organisation's); never more than is unused; never before the last
+    year has ended; never out of a posted year. Nothing moves until it is confirmed, and it is
+    withdrawn like any carry-over (:func:`carry_over_withdraw`)."""
+    member = HealthMember.objects.select_related("cluster__successor", "municipality", "region").get(
+        pk=member.pk
+    )
+    codes = organisations(actor)
+    if codes is None or member.code not in codes:
+        raise PermissionDenied(
+            _(
+                "Kun %(member)s' økonomimedarbejder kan bekræfte videreførsel af dens midler til sundhedsrådet."
+            )
+            % {"member": member.name}
+        )
+    cluster = member.cluster
+    council = cluster.successor
+    if council is None or not council.is_council or council.valid_from is None:
+        raise _refuse(
+            "member",
+            _("Medlem: %(cluster)s er ikke afløst af et sundhedsråd; bekræft en almindelig videreførsel.")
+            % {"cluster": cluster.name},
+        )
+    into = council_member_for(member)
+    if into is None:
+        raise _refuse(
+            "member",
+            _(
+                "Medlem: %(member)s er ikke med i sundhedsrådet %(council)s, så midlerne kan ikke videreføres "
+                "dertil; bed rådets sekretariat om at rette rådets kommuner."
+            )
+            % {"member": member.name, "council": council.name},
+        )
+    from_year = council.valid_from.year - 1
+    _year_ended(from_year, "from_year")
+    value = clean_amount(amount, "amount", _("Beløb"))
+    if value <= 0:
+        raise _refuse("amount", _("Beløb: skal være større end 0 kr."))
+    _frozen(cluster, from_year, "from_year", _("Videreførsel"))
+    HealthMember.objects.select_for_update().get(pk=member.pk)  # one confirmation at a time per member
+    if CarryOver.objects.filter(member=member, from_year=from_year, withdrawn_at__isnull=True).exists():
+        raise _refuse(
+            "from_year",
+            _(
+                "Videreførsel fra %(year)s er allerede bekræftet for %(member)s; træk den tilbage først, "
+                "hvis beløbet skal ændres."
+            )
+            % {"year": from_year, "member": member.name},
+        )
+    left = unused(member, from_year)
+    if value > left:
+        raise _refuse(
+            "amount",
+            _("Beløb: %(amount)s kr. er mere end de %(left)s kr., %(member)s har tilbage af %(year)s.")
+            % {
+                "amount": format_dkk(value),
+                "left": format_dkk(max(left, Decimal(0))),
+                "member": member.name,
+                "year": from_year,
+            },
+        )
+    obj = CarryOver.objects.create(
+        member=member,
+        into=into,
+        from_year=from_year,
+        amount=value,
+        confirmed_by=actor,
+        confirmed_at=timezone.now(),
+        note=note,
+    )
+    _audit(
+        actor,
+        "health.council_carry_over",
+        _(
+            "%(amount)s kr. af %(member)s' ubrugte midler fra %(year)s videreført til sundhedsrådet %(council)s"
+        )
+        % {"amount": format_dkk(value), "member": member.name, "year": from_year, "council": council.name},
+        obj,
+        after=snapshot(obj),
     )
     return obj

@@ -55,7 +55,7 @@ ZERO = Decimal("0.00")
 def health_cluster(request: HttpRequest, pk: int) -> HealthCluster:
     """A health cluster the user may see (404 otherwise)."""
     return get_object_or_404(
-        access.health_clusters(actor(request), Action.VIEW).select_related("region"), pk=pk
+        access.health_clusters(actor(request), Action.VIEW).select_related("region", "successor"), pk=pk
     )
 
 
@@ -158,8 +158,13 @@ def _cluster_page(
     population = {(p.member_id, p.year): p.count for p in Population.objects.filter(member__in=members)}
     funds = {(f.member_id, f.year): f for f in CommonFund.objects.filter(member__in=members)}
     this_year = timezone.localdate().year
+    # #11: a council's predecessors, a cluster's successor council; linked where the user may see them
+    visible = set(access.health_clusters(user, Action.VIEW).values_list("pk", flat=True))
     context: dict[str, Any] = {
         "cluster": cluster,
+        "successor": cluster.successor,
+        "successor_visible": cluster.successor_id in visible,
+        "predecessors": [(c, c.pk in visible) for c in cluster.predecessors.order_by("name")],
         "members": members,
         "years": years,
         "population_rows": [(m, [population.get((m.pk, y)) for y in years]) for m in members],
