@@ -51,7 +51,9 @@ def test_the_regions_page_shows_the_regions_in_force_on_the_day(
     assert _row(new) in _section(after, 'id="in-force-heading"')
     assert _row(old) not in _section(after, 'id="in-force-heading"')
     ended = _section(after, "Ophørte regioner")
-    assert _row(old) in ended and "til og med 30. juni 2026" in ended and "derefter Region Østdanmark" in ended
+    assert (
+        _row(old) in ended and "til og med 30. juni 2026" in ended and "derefter Region Østdanmark" in ended
+    )
 
     today = client.get(reverse("region_list")).content.decode()
     assert "Regioner i dag" in today and _row(old) in _section(today, "Ophørte regioner")

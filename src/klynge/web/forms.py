@@ -9,7 +9,7 @@ number) name the field too, like the services' messages.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -357,3 +357,105 @@ class RepaymentForm(ServiceForm):
     def clean_amount(self) -> str:
         # Danish notation: "10.000,00" → "10000.00" (the service checks the amount itself)
         return from_danish(str(self.cleaned_data["amount"]))
+
+
+class MergerForm(ServiceForm):
+    """An administrator prepares a merger of regions (#11): the same facts as a klynge-reorganise/1
+    file, checked by the same function (:func:`klynge.payouts.reorganise.check_document`)."""
+
+    regions = forms.ModelMultipleChoiceField(
+        label=_("Regioner, der lægges sammen"),
+        queryset=Region.objects.none(),
+        to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Vælg mindst to regioner. De ophører dagen før sammenlægningen."),
+    )
+    code = forms.CharField(
+        label=_("Efterfølgerens regionskode"),
+        max_length=10,
+        help_text=_("Den officielle kode med 4 cifre. Systemet finder ikke selv på en kode."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    name = forms.CharField(
+        label=_("Efterfølgerens navn"), max_length=100, help_text=_("Fx Region Østdanmark.")
+    )
+    date = date_field(_("Sammenlægningens dato"), help_text=_("Efterfølgerens første dag, fx 01.01.2027."))
+    settings_from = forms.ModelChoiceField(
+        label=_("Indstillinger fra"),
+        queryset=Region.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("Den første af regionerne"),
+        help_text=_(
+            "Efterfølgeren får denne regions behandlingstid, regulering, frist, dokumenter og konto."
+        ),
+    )
+    annual_regulation = forms.ChoiceField(
+        label=_("Regulering af årlige midler"),
+        required=False,
+        choices=[("", _("Som regionen ovenfor")), *Region.AnnualRegulation.choices],
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    # Where a problem of the document lands on the form (its path's beginning).
+    PATHS = (
+        ("regions.merge", "regions"),
+        ("regions.into.code", "code"),
+        ("regions.into.name", "name"),
+        ("date", "date"),
+        ("settings.from", "settings_from"),
+        ("settings.annual_regulation", "annual_regulation"),
+        ("note", "note"),
+    )
+
+    def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        typed = cast(Any, self.fields["regions"])
+        typed.queryset = regions
+        cast(Any, self.fields["settings_from"]).queryset = regions
+
+    def document_data(self) -> dict[str, Any]:
+        """The klynge-reorganise/1 document the form describes."""
+        data = self.cleaned_data
+        document: dict[str, Any] = {
+            "format": "klynge-reorganise/1",
+            "date": data["date"].isoformat(),
+            "regions": {
+                "merge": [r.code for r in data["regions"]],
+                "into": {"code": data["code"].strip(), "name": data["name"].strip()},
+            },
+        }
+        settings: dict[str, Any] = {}
+        if data.get("settings_from"):
+            settings["from"] = data["settings_from"].code
+        if data.get("annual_regulation"):
+            settings["annual_regulation"] = data["annual_regulation"]
+        if settings:
+            document["settings"] = settings
+        if data.get("note"):
+            document["note"] = data["note"]
+        return document
+
+    # Where a service's refusal lands (klynge.payouts.mergers names the model's fields).
+    SERVICE_FIELDS = {"successor_code": "code", "predecessors": "regions", "effective_on": "date"}
+
+    def show_errors(self, exc: ValidationError) -> None:
+        if hasattr(exc, "error_dict"):
+            exc = ValidationError(
+                {self.SERVICE_FIELDS.get(name, name): errors for name, errors in exc.message_dict.items()}
+            )
+        super().show_errors(exc)
+
+    def show_problems(self, problems: Any, language: str) -> None:
+        """Put each problem of the document on the field it concerns."""
+        for problem in problems:
+            name = next((f for prefix, f in self.PATHS if problem.path.startswith(prefix)), None)
+            self.add_error(name, problem.message(language))
+
+
+class MergerWithdrawForm(ServiceForm):
+    withdrawn_reason = forms.CharField(
+        label=_("Begrundelse"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -14,6 +14,7 @@ from klynge.web.views import (
     health_reports,
     home,
     imports,
+    mergers,
     practices,
     region,
     runs,
@@ -69,6 +70,13 @@ urlpatterns = [
     # Regions
     path("regioner/", region.region_list, name="region_list"),
     path("regioner/opret/", region.region_create, name="region_create"),
+    path("regioner/sammenlaegninger/", mergers.merger_list, name="merger_list"),
+    path("regioner/sammenlaegninger/ny/", mergers.merger_create, name="merger_create"),
+    path("regioner/sammenlaegninger/<int:pk>/", mergers.merger_detail, name="merger_detail"),
+    path("regioner/sammenlaegninger/<int:pk>/godkend/", mergers.merger_approve, name="merger_approve"),
+    path(
+        "regioner/sammenlaegninger/<int:pk>/traek-tilbage/", mergers.merger_withdraw, name="merger_withdraw"
+    ),
     path("regioner/<str:code>/aendringer/", region.changes, name="changes"),
     path("revisionsspor.csv", audit.audit_export, name="audit_export"),
     path("regioner/<str:code>/indstillinger/", region.region_settings, name="region_settings"),
@@ -183,6 +191,11 @@ urlpatterns = [
         "oekonomi/medlemmer/<int:member_pk>/viderefoersel/",
         health.carry_over_confirm,
         name="health_carry_over",
+    ),
+    path(
+        "oekonomi/medlemmer/<int:member_pk>/viderefoersel-sundhedsraad/",
+        health.council_carry_over_confirm,
+        name="health_council_carry_over",
     ),
     path(
         "oekonomi/viderefoersler/<int:carry_pk>/traek-tilbage/",
