@@ -99,3 +99,42 @@ def test_the_menu_leads_to_the_region_in_force(
     page = login(officer).get(reverse("home"), follow=True).content.decode()
     assert f'href="{reverse("region_dashboard", args=[new.code])}"' in page
     assert f'href="{reverse("region_dashboard", args=[old.code])}"' not in page
+
+
+def test_after_a_merger_the_old_region_lists_the_clusters_that_moved_and_the_cluster_its_old_region(
+    login: Callable[[Any], Client], make_user: Callable[..., Any]
+) -> None:
+    from klynge.payouts import mergers, reorganise
+    from klynge.registry.models import GpCluster
+
+    first, second = make_user("admin", username="admin-1"), make_user("admin", username="admin-2")
+    hovedstaden = Region.objects.get(code="1084")
+    amager = GpCluster.objects.create(
+        name="Klynge Amager", region=hovedstaden, external_id="H1", founded_on=dt.date(2025, 1, 1)
+    )
+    GpCluster.objects.create(
+        name="Klynge Næstved",
+        region=Region.objects.get(code="1085"),
+        external_id="S1",
+        founded_on=dt.date(2025, 1, 1),
+    )
+    document, problems = reorganise.check_document(
+        {
+            "format": "klynge-reorganise/1",
+            "date": "2026-07-01",
+            "regions": {"merge": ["1084", "1085"], "into": {"code": "1086", "name": "Region Østdanmark"}},
+        }
+    )
+    assert problems == [] and document is not None
+    merger = mergers.merger_approve(
+        actor=second, merger=mergers.merger_prepare(actor=first, document=document)
+    )
+    assert merger.status == "carried_out"
+    client = login(second)
+    page = client.get(reverse("region_dashboard", args=["1084"])).content.decode()
+    notice = page[page.index("ophørte efter 30. juni 2026") :]
+    assert "1 klynge flyttede:" in notice
+    assert f'<a href="{reverse("cluster_detail", args=[amager.pk])}">Klynge Amager</a>' in notice
+    assert "Klynge Næstved" not in notice  # it came from Region Sjælland
+    detail = client.get(reverse("cluster_detail", args=[amager.pk])).content.decode()
+    assert "Region Østdanmark" in detail and "fra 1. juli 2026; før Region Hovedstaden" in detail

@@ -197,3 +197,43 @@ def region_overview(user: Any) -> QuerySet[Region]:
             "gp_clusters", filter=Q(gp_clusters__status=GpCluster.Status.COMPLETED), distinct=True
         ),
     )
+
+
+@dataclass(frozen=True)
+class RegionMove:
+    """A cluster's move from a region that ended to its successor by a merger (#11)."""
+
+    cluster: GpCluster
+    from_name: str
+    to_name: str
+    on: dt.date
+
+
+def region_moves(*, region: Region | None = None, cluster: GpCluster | None = None) -> list[RegionMove]:
+    """The moves of carried-out mergers: the clusters that left ``region``, or ``cluster``'s own moves
+    (read from each merger's stored outcome, so the old region's page keeps saying where they went)."""
+    from klynge.payouts.models import RegionMerger
+
+    found = RegionMerger.objects.filter(status=RegionMerger.Status.CARRIED_OUT).select_related("successor")
+    if region is not None:
+        found = found.filter(parts__region=region)
+    names = dict(Region.objects.values_list("code", "name"))
+    wanted: list[tuple[int, str, RegionMerger]] = []
+    for merger in found.order_by("effective_on", "pk"):
+        for moved in (merger.outcome or {}).get("clusters", []):
+            if region is not None and moved["from"] != region.code:
+                continue
+            if cluster is not None and moved["id"] != cluster.pk:
+                continue
+            wanted.append((moved["id"], moved["from"], merger))
+    clusters = GpCluster.objects.in_bulk([pk for pk, _code, _merger in wanted])
+    return [
+        RegionMove(
+            clusters[pk],
+            names.get(code, code),
+            merger.successor.name if merger.successor else "",
+            merger.effective_on,
+        )
+        for pk, code, merger in wanted
+        if pk in clusters
+    ]

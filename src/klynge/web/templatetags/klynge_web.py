@@ -82,3 +82,11 @@ def field(bound: forms.BoundField, width: str = "") -> dict[str, Any]:
         "widget_html": "" if kind == "checkboxes" else bound.as_widget(attrs=attrs),
         "mark_optional": not bound.field.required and getattr(bound.form, "mark_optional", True),
     }
+
+
+@register.simple_tag
+def region_moves(region: Any = None, cluster: Any = None) -> list[Any]:
+    """The clusters a merger moved out of ``region``, or ``cluster``'s moves (#11)."""
+    from klynge.web.selectors import region_moves as moves
+
+    return moves(region=region, cluster=cluster)
