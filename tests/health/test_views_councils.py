@@ -82,3 +82,40 @@ def test_the_old_clusters_secretariat_sees_the_successor_without_a_link(
     assert "Afløst af Sundhedsråd Byen (Sundhedsråd) fra 1. januar 2027" in page
     assert reverse("health_cluster_detail", args=[council.pk]) not in page
     assert login(secretariat).get(reverse("health_cluster_detail", args=[council.pk])).status_code == 404
+
+
+def test_the_finance_officer_confirms_the_carry_over_into_the_council(
+    admin_user: Any,
+    secretariat: Any,
+    finance: Callable[[str], Any],
+    login: Callable[[Any], Any],
+    health_cluster: HealthCluster,
+    members: dict[str, Any],
+    council: HealthCluster,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from decimal import Decimal
+
+    from klynge.health import selectors
+    from klynge.health.models import CarryOver
+
+    services.funds_set(actor=admin_user, member=members["101"], year=2026, amount="500000.00")
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: D(2027, 1, 10))
+    officer = login(finance("101"))
+    page = officer.get(reverse("health_finance")).content.decode()
+    url = reverse("health_council_carry_over", args=[members["101"].pk])
+    assert url in page and "til sundhedsrådet Sundhedsråd Byen" in page
+    refused = officer.post(url, {"sr-{}-amount".format(members["101"].pk): "500000,01"})
+    assert refused.status_code == 200
+    assert "er mere end de 500.000,00 kr." in refused.content.decode()
+    assert not CarryOver.objects.exists()
+    # Frederiksberg's finance officer may not confirm København's
+    assert login(finance("147")).post(url, {f"sr-{members['101'].pk}-amount": "1,00"}).status_code == 403
+    done = officer.post(
+        url, {f"sr-{members['101'].pk}-amount": "120.000,00", f"sr-{members['101'].pk}-note": "Rum"}
+    )
+    assert done.status_code == 302
+    into = council.members.get(municipality__code="101")
+    assert selectors.member_year(into, 2027).carried_in == Decimal("120000.00")
+    page = officer.get(reverse("health_finance")).content.decode()
+    assert "(til sundhedsrådet Sundhedsråd Byen)" in page

@@ -137,6 +137,18 @@ class CarryOverForm(HealthForm):
     )
 
 
+class CouncilCarryOverForm(HealthForm):
+    """#11: a predecessor member's unused funds of its cluster's last year, into its successor council."""
+
+    amount = amount_field(_("Beløb (kr.)"), help_text=_("Højst det ubrugte beløb."))
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=300,
+        required=False,
+        help_text=_("Fx hvor råderummet inden for udgiftsloftet er fundet."),
+    )
+
+
 class CostImportForm(HealthForm):
     file = forms.FileField(
         label=_("Fil (CSV)"),

@@ -42,6 +42,7 @@ from klynge.health.models import (
 from klynge.web.health_forms import (
     CarryOverForm,
     CostImportForm,
+    CouncilCarryOverForm,
     DistributeForm,
     FundsForm,
     HealthClusterEditForm,
@@ -366,6 +367,7 @@ class FinanceMember:
     rows: list[selectors.MemberYear]
     carry_overs: list[CarryOver]
     form: CarryOverForm
+    council_form: CouncilCarryOverForm | None = None  # #11: when its cluster is succeeded by a council
 
     @property
     def anchor(self) -> str:
@@ -384,7 +386,9 @@ def _finance_members(user: Any) -> list[HealthMember]:
     if codes is not None:
         members = members.filter(Q(municipality__code__in=codes) | Q(region__code__in=codes))
     return list(
-        members.select_related("cluster", "municipality", "region").order_by("cluster__name", "position")
+        members.select_related("cluster__successor", "municipality", "region").order_by(
+            "cluster__name", "position"
+        )
     )
 
 
@@ -397,16 +401,16 @@ def _require_own(user: Any, member: HealthMember) -> None:
         )
 
 
-def _finance_page(
-    request: HttpRequest, failed: CarryOverForm | None = None, failed_pk: int = 0
-) -> HttpResponse:
+def _finance_page(request: HttpRequest, failed: Any = None, failed_pk: int = 0) -> HttpResponse:
     user = actor(request)
     members = _finance_members(user)
     years: dict[int, list[int]] = {}
     by_cluster_year: dict[tuple[int, int], list[selectors.MemberYear]] = {}
     entries = []
     carry = {
-        m.pk: list(CarryOver.objects.filter(member=m).select_related("confirmed_by", "withdrawn_by"))
+        m.pk: list(
+            CarryOver.objects.filter(member=m).select_related("confirmed_by", "withdrawn_by", "into__cluster")
+        )
         for m in members
     }
     last_year = timezone.localdate().year - 1
@@ -422,10 +426,18 @@ def _finance_page(
             rows.extend(r for r in by_cluster_year[key] if r.member.pk == member.pk and has_figures(r))
         form = (
             failed
-            if failed is not None and failed_pk == member.pk
+            if failed is not None and failed_pk == member.pk and failed.prefix == f"co-{member.pk}"
             else CarryOverForm(prefix=f"co-{member.pk}", initial={"from_year": last_year})
         )
-        entries.append(FinanceMember(member, rows, carry[member.pk], form))
+        council_form = None
+        if cluster.successor_id is not None and cluster.successor.is_council:  # type: ignore[union-attr]
+            prefix = f"sr-{member.pk}"
+            council_form = (
+                failed
+                if failed is not None and failed.prefix == prefix
+                else CouncilCarryOverForm(prefix=prefix)
+            )
+        entries.append(FinanceMember(member, rows, carry[member.pk], form, council_form))
     return render(
         request,
         "web/health/finance.html",
@@ -471,6 +483,45 @@ def carry_over_confirm(request: HttpRequest, member_pk: int) -> HttpResponse:
                 },
             )
             return redirect("health_finance")
+    return _finance_page(request, form, member.pk)
+
+
+@login_required
+@require_POST
+def council_carry_over_confirm(request: HttpRequest, member_pk: int) -> HttpResponse:
+    """#11: the member's finance officer confirms carrying its unused funds of the cluster's last
+    year into its member of the successor health council."""
+    user = actor(request)
+    member = get_object_or_404(
+        HealthMember.objects.select_related("cluster__successor", "municipality", "region"),
+        pk=member_pk,
+        cluster__in=access.health_clusters(user, Action.VIEW),
+    )
+    _require_own(user, member)
+    form = CouncilCarryOverForm(request.POST, prefix=f"sr-{member.pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        saved = form.call(
+            services.council_carry_over_confirm,
+            actor=user,
+            member=member,
+            amount=data["amount"],
+            note=data["note"],
+        )
+        if saved is not None:
+            messages.success(
+                request,
+                _(
+                    "Videreførsel af %(amount)s kr. fra %(year)s til sundhedsrådet %(council)s er bekræftet for %(member)s."
+                )
+                % {
+                    "amount": format_dkk(saved.amount),
+                    "year": saved.from_year,
+                    "council": member.cluster.successor.name,  # type: ignore[union-attr]
+                    "member": member.name,
+                },
+            )
+            return redirect(reverse("health_finance") + f"#carry-{member.pk}")
     return _finance_page(request, form, member.pk)
 
 
