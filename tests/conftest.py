@@ -175,17 +175,24 @@ def ledger_flushable(transactional_db: None) -> Any:
     if connection.vendor != "sqlite":
         return
     invariants = import_module("klynge.ledger.migrations.0002_ledger_invariants")
+    day_balance = import_module("klynge.ledger.migrations.0005_day_balance")
     audit_only = import_module("klynge.audit.migrations.0003_append_only")
-    guards = {"ledger_entry_undeletable", "ledger_posting_undeletable", "audit_entry_undeletable"}
+    guards = {
+        "ledger_entry_undeletable",
+        "ledger_posting_undeletable",
+        "ledger_daybalance_undeletable",
+        "audit_entry_undeletable",
+    }
     with connection.cursor() as cursor:
         for name in guards:
             cursor.execute(f"DROP TRIGGER {name}")
         cursor.execute("DELETE FROM health_settlementline")  # refers to the postings
         cursor.execute("DELETE FROM health_settlementposting")  # refers to the entries
+        cursor.execute("DELETE FROM ledger_daybalance")
         cursor.execute("DELETE FROM ledger_posting")
         cursor.execute("DELETE FROM ledger_journalentry")
         cursor.execute("DELETE FROM audit_auditentry")
-        for statement in [*invariants.SQLITE, *audit_only.SQLITE]:
+        for statement in [*invariants.SQLITE, *day_balance.SQLITE, *audit_only.SQLITE]:
             if any(f"TRIGGER {name} " in statement for name in guards):
                 cursor.execute(statement)
 

@@ -96,7 +96,8 @@ def test_the_secretariat_posts_a_year_and_sees_it_a_reader_may_not(
     assert f"bogført som bilag {posted.entry.voucher_number}" in done
     again = client.post(post, {"year": "2023"}, follow=True).content.decode()
     assert "allerede bogført" in again and JournalEntry.objects.count() == 1
-    journal = reader.get(reverse("health_journal", args=[health_cluster.pk, "hledger"])).content.decode()
+    streamed = reader.get(reverse("health_journal", args=[health_cluster.pk, "hledger"]))
+    journal = b"".join(streamed.streaming_content).decode()  # type: ignore[attr-defined]
     assert "HK-SK-EKS-1" in journal and "party:147" in journal
     nothing = client.post(post, {"year": "2022"}, follow=True).content.decode()
     assert "ingen faktiske udgifter i 2022" in nothing

@@ -61,7 +61,8 @@ def test_approval_by_another_person_then_release_and_downloads(
     )
     csv = login(approver).get(reverse("run_csv", args=[run.pk])).content.decode("utf-8-sig")
     assert "30501,37" in csv and "29403473" in csv
-    journal = login(officer).get(reverse("region_journal", args=[region.code, "hledger"])).content.decode()
+    streamed = login(officer).get(reverse("region_journal", args=[region.code, "hledger"]))
+    journal = b"".join(streamed.streaming_content).decode()  # type: ignore[attr-defined]
     assert "Expenses:KGP-UDGIFT  30501,37 DKK  ; party:K2" in journal
     assert login(officer).get(reverse("region_journal", args=[region.code, "excel"])).status_code == 404
 

@@ -16,7 +16,7 @@ from klynge.audit.log import content
 from klynge.audit.models import AuditEntry
 from klynge.common import hashchain
 from klynge.core.money import to_ore
-from klynge.ledger.models import JournalEntry, Ledger, Posting
+from klynge.ledger.models import DayBalance, JournalEntry, Ledger, Posting
 from klynge.ledger.services import entry_content
 
 
@@ -79,6 +79,7 @@ def _ledger(report: Report, ledger: Ledger) -> Mismatch | None:
         postings[posting.entry_id].append(posting)
     previous = hashchain.GENESIS
     expected_number = 1
+    sums: dict[tuple[int, str], int] = defaultdict(int)  # (account, date) → øre, for _day_balances
     for entry in JournalEntry.objects.filter(ledger=ledger).order_by("voucher_number", "id"):
         report.entries += 1
         lines = postings.pop(entry.pk, [])
@@ -115,7 +116,30 @@ def _ledger(report: Report, ledger: Ledger) -> Mismatch | None:
                 % {"label": label},
             )
         previous = entry.hash or ""
+        for p in lines:
+            sums[p.account_id, entry.date.isoformat()] += to_ore(p.amount)
     report.heads[ledger.code] = previous
+    return _day_balances(ledger, sums)
+
+
+def _day_balances(ledger: Ledger, sums: dict[tuple[int, str], int]) -> Mismatch | None:
+    """The running balances the database keeps (issue #12) equal the sums of the posted postings."""
+    for row in DayBalance.objects.filter(ledger=ledger).order_by("id"):
+        if to_ore(row.amount) != sums.pop((row.account_id, row.date.isoformat()), None):
+            return Mismatch(
+                DayBalance._meta.db_table,
+                row.pk,
+                _("%(ledger)s: saldoen for konto %(account)s den %(date)s passer ikke med posteringerne")
+                % {"ledger": ledger.code, "account": row.account_id, "date": row.date.isoformat()},
+            )
+    if sums:
+        (account, date), _ore = sorted(sums.items())[0]
+        return Mismatch(
+            DayBalance._meta.db_table,
+            0,
+            _("%(ledger)s: saldoen for konto %(account)s den %(date)s mangler")
+            % {"ledger": ledger.code, "account": account, "date": date},
+        )
     return None
 
 

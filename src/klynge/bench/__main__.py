@@ -4,6 +4,7 @@
     python -m klynge.bench simulate national.json [--digest]
     python -m klynge.bench persist national.json --run-date 2026-01-15   (DATABASE_URL chooses the database)
     python -m klynge.bench time -- klynge import national.json
+    python -m klynge.bench ledger --postings 1000000 [--repeat 7] [--post-entries 100000] [--single-entries 10000]
 
 Each measurement prints one JSON object (seconds, peak resident memory in MiB) on standard output;
 run each in its own process, as ``bin/bench`` does, so the peak memory is that measurement's own.
@@ -35,6 +36,18 @@ def main(argv: list[str] | None = None) -> None:
     per.add_argument("file")
     per.add_argument("--run-date", default="2026-01-15")
     per.add_argument("--skip-import", action="store_true", help="the file is imported already")
+    led = sub.add_parser("ledger", help="the ledger benchmark of issue #12 (Django, DATABASE_URL)")
+    led.add_argument("--postings", type=int, default=1_000_000)
+    led.add_argument("--repeat", type=int, default=7, help="trial balances timed (median reported)")
+    led.add_argument(
+        "--post-entries", type=int, default=100_000, help="entries posted for the speed; 0: none"
+    )
+    led.add_argument("--single-entries", type=int, default=10_000, help="of them also one at a time")
+    led.add_argument("--seed", type=int, default=1)
+    exp = sub.add_parser("ledger-export", help="write a ledger as hledger or beancount (timed)")
+    exp.add_argument("ledger", help="the ledger's code")
+    exp.add_argument("format", choices=["hledger", "beancount"])
+    exp.add_argument("out")
     tim = sub.add_parser("time", help="run a command and report its wall time and peak memory")
     tim.add_argument("cmd", nargs=argparse.REMAINDER, help="the command (after --)")
     args = parser.parse_args(argv)
@@ -50,6 +63,25 @@ def main(argv: list[str] | None = None) -> None:
         from klynge.bench.measure import measure_simulate
 
         print(json.dumps(measure_simulate(Path(args.file), digest=args.digest)))
+    elif args.command == "ledger":
+        from klynge.bench.ledger import measure_ledger
+
+        report = measure_ledger(
+            args.postings,
+            repeat=args.repeat,
+            post_entries=args.post_entries,
+            single=args.single_entries,
+            seed=args.seed,
+        )
+        print(json.dumps(report))
+        print(
+            f"trial balance of {args.postings} postings: {report['trial_balance']['median_s']} s "
+            f"({report['database']})"
+        )
+    elif args.command == "ledger-export":
+        from klynge.bench.ledger import measure_export
+
+        print(json.dumps(measure_export(args.ledger, args.format, Path(args.out))))
     elif args.command == "time":
         from klynge.bench.measure import time_command
 

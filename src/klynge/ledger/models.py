@@ -8,6 +8,10 @@ Rules the database itself enforces (migration 0002, on PostgreSQL and SQLite ali
 
 Posted entries are also hash-chained per ledger (``hash``, ``previous_hash``; set by
 ``ledger.services.entry_post`` in the same UPDATE that sets ``posted``), checked by ``klynge verify``.
+
+The ledger keeps its own running balances (migration 0005): when an entry is posted, a database
+trigger adds its postings to :class:`DayBalance` (per ledger, account and date), and the table takes no
+other change: every row written must add exactly one newly posted entry's postings; no row is deleted.
 """
 
 from __future__ import annotations
@@ -111,3 +115,27 @@ class Posting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account.code} {self.amount}"
+
+
+class DayBalance(models.Model):
+    """The sum of the posted postings of one account in one ledger on one date, kept by the database.
+
+    Written only by the trigger that posts an entry (migration 0005), never by the application: each
+    write adds the postings of the entry posted (``last_voucher``), and the database refuses any other
+    write. A trial balance sums these rows instead of every posting."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("dato"))
+    amount = MoneyField(_("saldo"))
+    last_voucher = models.PositiveIntegerField(_("seneste bilag"))
+
+    class Meta:
+        verbose_name = _("dagssaldo")
+        verbose_name_plural = _("dagssaldi")
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "account", "date"], name="ledger_daybalance_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ledger_id} {self.account_id} {self.date}: {self.amount}"

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -265,17 +265,18 @@ def settlement_reversal(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def journal(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def journal(request: HttpRequest, pk: int, fmt: str) -> StreamingHttpResponse:
     cluster = health_cluster(request, pk)
     if not _sees_every_member(request, cluster):
         raise Http404(_("Du har ikke adgang til alle medlemmers konteringer."))
     ledger = get_object_or_404(Ledger, code=services.ledger_code(cluster))
     if fmt == "hledger":
-        text, suffix = export.to_hledger(ledger), "journal"
+        chunks, suffix = export.hledger_chunks(ledger), "journal"
     elif fmt == "beancount":
-        text, suffix = export.to_beancount(ledger), "beancount"
+        chunks, suffix = export.beancount_chunks(ledger), "beancount"
     else:
         raise Http404(_("Ukendt format."))
-    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    # Streamed: the whole ledger is never held in memory (issue #12).
+    response = StreamingHttpResponse(chunks, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{ledger.code}.{suffix}"'
     return response

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -245,7 +245,7 @@ def run_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def region_journal(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+def region_journal(request: HttpRequest, code: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
     """The region's GP-cluster ledger as an hledger journal or a beancount file."""
     user = actor(request)
     region = selectors.region(user, code)
@@ -255,12 +255,13 @@ def region_journal(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
         raise PermissionDenied(_("Kun regionens sagsbehandlere og godkendere kan hente regnskabet."))
     books = Ledger.objects.filter(code=runs.ledger_code(region)).first()
     name = f"klyngemidler-{region.code}.{'beancount' if fmt == 'beancount' else 'journal'}"
+    response: HttpResponse | StreamingHttpResponse
     if books is None:
-        text = "; " + _("Ingen posteringer endnu.") + "\n"
-    elif fmt == "beancount":
-        text = ledger_export.to_beancount(books)
-    else:
-        text = ledger_export.to_hledger(books)
-    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(
+            "; " + _("Ingen posteringer endnu.") + "\n", content_type="text/plain; charset=utf-8"
+        )
+    else:  # streamed: the whole ledger is never held in memory (issue #12)
+        chunks = ledger_export.beancount_chunks if fmt == "beancount" else ledger_export.hledger_chunks
+        response = StreamingHttpResponse(chunks(books), content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
