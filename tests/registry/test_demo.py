@@ -52,7 +52,7 @@ def built(db: Any) -> None:
 def test_demo_builds_on_an_empty_database_and_says_what_it_built(db: Any) -> None:
     assert not demo.is_present()
     output = run()
-    assert "Demodata bygget: 7 klynger" in output
+    assert "Demodata bygget: 9 klynger" in output
     assert demo.is_present()
 
 
@@ -60,9 +60,37 @@ def test_each_region_has_at_least_three_clusters_with_valid_cvrs_founded_2018_or
     clusters = GpCluster.objects.filter(external_id__in=[c.external_id for c in demo.CLUSTERS])
     per_region = Counter(clusters.values_list("region__code", flat=True))
     assert per_region["1081"] >= 3 and per_region["1082"] >= 3
+    # the two regions that merge on 1 January 2027 have one younger cluster each (#11)
+    assert per_region["1084"] == 1 and per_region["1085"] == 1
     for cluster in clusters:
         assert stdnum_cvr.is_valid(cluster.cvr), cluster.cvr
-        assert D(2018, 1, 1) <= cluster.founded_on <= D(2019, 12, 31)
+        if cluster.region.code in ("1081", "1082"):
+            assert D(2018, 1, 1) <= cluster.founded_on <= D(2019, 12, 31)
+
+
+def test_the_scripted_merger_waits_for_the_other_administrator(built: None) -> None:
+    """#11: Region Hovedstaden and Region Sjælland's merger of 1 January 2027 is a draft the demo's
+    "admin" can approve (a second administrator prepared it); nothing stands in its way, and a
+    practice moved between the two regions in 2026."""
+    from klynge.payouts import mergers
+    from klynge.payouts.models import RegionMerger
+
+    merger = RegionMerger.objects.get()
+    assert (merger.status, merger.prepared_by.username, str(merger.effective_on)) == (
+        "draft",
+        "admin-2",
+        "2027-01-01",
+    )
+    assert [r.code for r in mergers.merger_regions(merger)] == ["1084", "1085"]
+    preview = mergers.merger_current_preview(merger)
+    assert preview.ok, preview.refusals
+    assert [p.totals.clusters for p in preview.predecessors] == [1, 1]
+    assert all(p.totals.paid > 0 for p in preview.predecessors)
+    greve = Membership.objects.filter(practice__provider_number="084103").order_by("joined")
+    assert [(m.cluster.region.code, str(m.joined), str(m.left)) for m in greve] == [
+        ("1084", "2024-03-05", "2026-03-01"),
+        ("1085", "2026-03-01", "None"),
+    ]
 
 
 def test_completed_clusters_satisfy_their_checklist_and_one_still_misses_a_document(built: None) -> None:
@@ -139,7 +167,14 @@ def test_there_is_a_demo_login_for_every_role_and_the_password_works(built: None
     admin = authenticate(login_request, username="admin", password=demo.PASSWORD)
     assert admin is not None and admin.is_superuser and admin.is_staff
     coordinators = {login.scope for login in logins if login.role == Role.COORDINATOR}
-    assert coordinators == {"Klynge Aalborg Øst", "Klynge Thy-Mors"}
+    assert coordinators == {
+        "Klynge Aalborg Øst",
+        "Klynge Thy-Mors",
+        "Klynge Brøndby-Vallensbæk",
+        "Praksisklyngen Køge Bugt",
+    }
+    secretariat = next(login for login in logins if login.role == Role.HEALTH_SECRETARIAT)
+    assert secretariat.scope == "Sundhedsklynge Aalborg"
     finance = next(login for login in logins if login.role == Role.FINANCE_OFFICER)
     assert "851" in finance.scope
 

@@ -193,6 +193,37 @@ CLUSTERS: tuple[DemoCluster, ...] = (
             DemoPractice("082305", "Lægehuset Assentoft", 1, D(2023, 2, 1), D(2023, 1, 20)),
         ),
     ),
+    # Region Hovedstaden and Region Sjælland: they merge on 1 January 2027 (brief §7; MERGER below).
+    DemoCluster(
+        "K-BRONDBY",
+        "Klynge Brøndby-Vallensbæk",
+        "1084",
+        D(2024, 3, 5),
+        "41801018",
+        D(2024, 4, 8),
+        D(2024, 4, 22),
+        ("Camilla Juhl", "koordinator-brondby"),
+        (
+            DemoPractice("084101", "Lægerne i Brøndby Strand", 3),
+            DemoPractice("084102", "Lægehuset Vallensbæk", 2),
+            DemoPractice("084103", "Lægehuset Greve Nord", 2),
+        ),
+    ),
+    DemoCluster(
+        "K-KOGE-BUGT",
+        "Praksisklyngen Køge Bugt",
+        "1085",
+        D(2024, 5, 14),
+        "43515993",
+        D(2024, 6, 10),
+        D(2024, 6, 24),
+        ("Rasmus Bech", "koordinator-koge"),
+        (
+            DemoPractice("085101", "Lægerne i Køge", 4),
+            DemoPractice("085102", "Lægehuset Solrød", 2),
+            DemoPractice("085103", "Lægerne Stevns", 1),
+        ),
+    ),
 )
 
 # What happened after the clusters were completed: (provider number, first day, recorded).
@@ -201,7 +232,11 @@ LEAVES = (
     ("082104", D(2021, 10, 1), D(2021, 9, 15)),  # the doctor retired
     ("081205", D(2023, 1, 1), D(2022, 12, 5)),  # merged into a practice outside the clusters
 )
-MOVES = (("081201", "K-AALBORG-OST", D(2021, 7, 1), D(2021, 6, 21)),)  # Støvring moves to Aalborg Øst (A8)
+MOVES = (
+    ("081201", "K-AALBORG-OST", D(2021, 7, 1), D(2021, 6, 21)),  # Støvring moves to Aalborg Øst (A8)
+    # Greve Nord moves from Region Hovedstaden's cluster to Region Sjælland's in the merger's last year.
+    ("084103", "K-KOGE-BUGT", D(2026, 3, 1), D(2026, 2, 20)),
+)
 CAPACITY_CHANGES = (  # (provider number, from, count, recorded)
     ("081101", D(2020, 8, 1), 4, D(2020, 7, 15)),
     ("081303", D(2021, 2, 1), 3, D(2021, 1, 25)),
@@ -214,6 +249,19 @@ PATIENT_YEARS = (2022, 2023, 2024, 2025)  # group-1 counts from 1 January, recor
 # by its officer, approved by its approver, released; paid ten days later; claims repaid in three weeks.
 PAYOUT_REGION = "1081"
 PAYOUT_RUNS = tuple(D(year, month, 15) for year in range(2019, 2026) for month in (1, 4, 7, 10))
+# The two regions that merge ran their own payouts until the autumn before the merger.
+MERGING_RUNS = (D(2024, 10, 15), D(2025, 4, 15), D(2025, 10, 15), D(2026, 4, 15), D(2026, 10, 15))
+# The scripted merger (#11): prepared by the second administrator, so that the demo's "admin" can see
+# what moves and the totals before and after, and approve it (four eyes). Code 1099 is the demo's
+# stand-in: no official code for Region Østdanmark is shipped; a real merger uses the official one.
+MERGER = {
+    "format": "klynge-reorganise/1",
+    "date": "2027-01-01",
+    "regions": {"merge": ["1084", "1085"], "into": {"code": "1099", "name": "Region Østdanmark"}},
+    "settings": {"from": "1085"},
+    "note": "Demo: 1099 står i stedet for Region Østdanmarks officielle regionskode.",
+}
+MERGER_PREPARED_ON = D(2026, 11, 20)
 DEMO_IBAN = "DK5000400440116243"  # an example account (the IBAN standard's Danish example)
 
 
@@ -229,14 +277,27 @@ class DemoLogin:
 STAFF: tuple[tuple[str, str, str, dict[str, str]], ...] = (
     # (username, full name, role, scope: region code / organisation code)
     ("admin", "Demo Administrator", Role.ADMIN, {}),
+    ("admin-2", "Signe Winther", Role.ADMIN, {}),
     ("sagsbehandler-nord", "Karen Møller", Role.REGION_OFFICER, {"region": "1081"}),
     ("godkender-nord", "Henrik Dahl", Role.REGION_APPROVER, {"region": "1081"}),
     ("sagsbehandler-midt", "Birgitte Skov", Role.REGION_OFFICER, {"region": "1082"}),
+    ("sagsbehandler-hovedstaden", "Nikolaj Berg", Role.REGION_OFFICER, {"region": "1084"}),
+    ("godkender-hovedstaden", "Pia Lindholm", Role.REGION_APPROVER, {"region": "1084"}),
+    ("sagsbehandler-sjaelland", "Tove Hald", Role.REGION_OFFICER, {"region": "1085"}),
+    ("godkender-sjaelland", "Jonas Ravn", Role.REGION_APPROVER, {"region": "1085"}),
     ("sekretariat-aalborg", "Louise Bang", Role.HEALTH_SECRETARIAT, {"health_cluster": "SK-AALBORG"}),
     ("okonomi-aalborg", "Morten Friis", Role.FINANCE_OFFICER, {"organisation_code": "851"}),
     ("ssu-nord", "Inger Poulsen", Role.SSU_READER, {"region": "1081"}),
 )
-COORDINATOR_LOGINS = ("koordinator-aalborg", "koordinator-thy")
+COORDINATOR_LOGINS = ("koordinator-aalborg", "koordinator-thy", "koordinator-brondby", "koordinator-koge")
+# Each region's officer and approver in the demo (the approver: None where the region runs no payouts).
+OFFICERS = {
+    "1081": "sagsbehandler-nord",
+    "1082": "sagsbehandler-midt",
+    "1084": "sagsbehandler-hovedstaden",
+    "1085": "sagsbehandler-sjaelland",
+}
+APPROVERS = {"1081": "godkender-nord", "1084": "godkender-hovedstaden", "1085": "godkender-sjaelland"}
 ORGANISATIONS = {"851": "Aalborg Kommune"}
 
 
@@ -288,12 +349,14 @@ def logins() -> list[DemoLogin]:
     found = []
     for assignment in (
         RoleAssignment.objects.filter(user__username__in=usernames)
-        .select_related("user", "region", "gp_cluster")
+        .select_related("user", "region", "gp_cluster", "health_cluster")
         .order_by("user__username")
     ):
         code = assignment.organisation_code
         organisation = f"{ORGANISATIONS.get(code, code)} ({code})" if code else ""
-        scope = assignment.gp_cluster or assignment.region or organisation  # empty: everything
+        scope = (  # empty: everything
+            assignment.gp_cluster or assignment.health_cluster or assignment.region or organisation
+        )
         found.append(
             DemoLogin(
                 assignment.user.username,
@@ -388,6 +451,7 @@ class _Builder:
         self._patients()
         if self.with_runs:
             self._payout_runs()
+            self.at(MERGER_PREPARED_ON, self._merger)
         health_demo.fill(
             self.health_cluster,
             self.users["sekretariat-aalborg"],
@@ -434,7 +498,7 @@ class _Builder:
             self.users[username] = user
 
     def _officer(self, region_code: str) -> User:
-        return self.users["sagsbehandler-nord" if region_code == "1081" else "sagsbehandler-midt"]
+        return self.users[OFFICERS[region_code]]
 
     def _coordinator(self, spec: DemoCluster) -> User:
         return self.users[spec.coordinator[1]]
@@ -569,7 +633,8 @@ class _Builder:
                         continue
                     capacities = [c for day, c in self.capacities[practice.number] if day <= valid_from][-1]
                     count = capacities * 1600 + (int(practice.number) * 37 + year * 11) % 400 - 200
-                    recorded = max(D(year, 1, 14), (practice.recorded or joined) + dt.timedelta(days=1))
+                    registered = practice.recorded or joined + dt.timedelta(days=7)  # as in _join
+                    recorded = max(D(year, 1, 14), registered + dt.timedelta(days=1))
                     self.at(
                         recorded,
                         partial(
@@ -578,22 +643,23 @@ class _Builder:
                     )
 
     def _payout_runs(self) -> None:
-        region = self.regions[PAYOUT_REGION]
-        if not region.payment_iban:
-            services.region_update(
-                actor=self.users["admin"],
-                region=region,
-                payment_iban=DEMO_IBAN,
-                payment_bic="DABADKKK",
-            )
-        for day in PAYOUT_RUNS:
-            self.at(day, partial(self._payout_run, day))
+        for code, days in ((PAYOUT_REGION, PAYOUT_RUNS), ("1084", MERGING_RUNS), ("1085", MERGING_RUNS)):
+            region = self.regions[code]
+            if not region.payment_iban:
+                services.region_update(
+                    actor=self.users["admin"],
+                    region=region,
+                    payment_iban=DEMO_IBAN,
+                    payment_bic="DABADKKK",
+                )
+            for day in days:
+                self.at(day, partial(self._payout_run, day, code))
 
-    def _payout_run(self, day: dt.date) -> None:
+    def _payout_run(self, day: dt.date, code: str = PAYOUT_REGION) -> None:
         from klynge.payouts import runs
 
-        officer, approver = self.users["sagsbehandler-nord"], self.users["godkender-nord"]
-        run = runs.run_prepare(actor=officer, region=self.regions[PAYOUT_REGION], run_date=day)
+        officer, approver = self.users[OFFICERS[code]], self.users[APPROVERS[code]]
+        run = runs.run_prepare(actor=officer, region=self.regions[code], run_date=day)
         runs.run_approve(actor=approver, run=run)
         runs.run_release(actor=officer, run=run)
         if run.payouts.exists():
@@ -603,6 +669,15 @@ class _Builder:
                 actor=officer, claim=claim, amount=claim.amount, received_on=day + dt.timedelta(days=21)
             )
 
+    def _merger(self) -> None:
+        """The merger of 1 January 2027 as a draft, prepared by the second administrator (#11)."""
+        from klynge.payouts import mergers, reorganise
+
+        document, problems = reorganise.check_document(MERGER)
+        if problems or document is None:
+            raise RuntimeError(f"the demo's merger file is wrong: {problems}")
+        mergers.merger_prepare(actor=self.users["admin-2"], document=document)
+
     def _leave(self, number: str, left: dt.date, recorded: dt.date) -> None:
         membership = self.memberships[number]
         services.membership_end(
@@ -611,6 +686,20 @@ class _Builder:
 
     def _move(self, number: str, to_id: str, on: dt.date, recorded: dt.date) -> None:
         membership = self.memberships[number]
+        to_cluster = self.clusters[to_id]
+        if to_cluster.region_id != membership.cluster.region_id:
+            # Between regions there is no move: the practice leaves one cluster and joins the other.
+            services.membership_end(
+                actor=self._coordinator_of(membership.cluster), membership=membership, left=on, today=recorded
+            )
+            self.memberships[number] = services.practice_add(
+                actor=self._coordinator_of(to_cluster),
+                cluster=to_cluster,
+                provider_number=number,
+                joined=on,
+                today=recorded,
+            )
+            return
         self.memberships[number] = services.practice_move(
             actor=self._officer(membership.cluster.region.code),
             membership=membership,
