@@ -4,6 +4,7 @@
     python -m klynge.bench simulate national.json [--digest]
     python -m klynge.bench persist national.json --run-date 2026-01-15   (DATABASE_URL chooses the database)
     python -m klynge.bench time -- klynge import national.json
+    python -m klynge.bench web [--quick] [--scale 1] [--database-url URL]   (the pages under load)
     python -m klynge.bench ledger --postings 1000000 [--repeat 7] [--post-entries 100000] [--single-entries 10000]
 
 Each measurement prints one JSON object (seconds, peak resident memory in MiB) on standard output;
@@ -48,6 +49,15 @@ def main(argv: list[str] | None = None) -> None:
     exp.add_argument("ledger", help="the ledger's code")
     exp.add_argument("format", choices=["hledger", "beancount"])
     exp.add_argument("out")
+    web = sub.add_parser("web", help="the pages under load: production server, 1/5/20 clients (#12)")
+    web.add_argument("--quick", action="store_true", help="national data, short phases (≤ 3 minutes)")
+    web.add_argument("--scale", type=float, default=1.0, help="1 = national; 10 = ten times")
+    web.add_argument("--dir", default="data/bench", help="the data files (the database in DIR/web)")
+    web.add_argument("--database-url", help="a PostgreSQL database to drop, create and use (default SQLite)")
+    web.add_argument("--run-date", default="2026-01-15")
+    web.add_argument("--seconds", type=float, help="length of each phase (default 60; --quick 15)")
+    web.add_argument("--clients", default="1,5,20", help="the phases' concurrent clients")
+    web.add_argument("--json", help="also write the figures to this file")
     tim = sub.add_parser("time", help="run a command and report its wall time and peak memory")
     tim.add_argument("cmd", nargs=argparse.REMAINDER, help="the command (after --)")
     args = parser.parse_args(argv)
@@ -82,6 +92,24 @@ def main(argv: list[str] | None = None) -> None:
         from klynge.bench.ledger import measure_export
 
         print(json.dumps(measure_export(args.ledger, args.format, Path(args.out))))
+    elif args.command == "web":
+        from klynge.bench.web import run_web, summary
+
+        if args.quick and args.scale != 1:
+            parser.error("--quick measures the national data (scale 1)")
+        results = run_web(
+            scale=args.scale,
+            quick=args.quick,
+            directory=Path(args.dir),
+            database_url=args.database_url,
+            run_date=args.run_date,
+            seconds=args.seconds,
+            levels=[int(n) for n in args.clients.split(",")],
+        )
+        print(json.dumps(results))
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1), encoding="utf-8")
+        print(summary(results))
     elif args.command == "time":
         from klynge.bench.measure import time_command
 
