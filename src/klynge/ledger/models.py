@@ -136,6 +136,10 @@ class DayBalance(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ledger", "account", "date"], name="ledger_daybalance_unique"),
         ]
+        # A trial balance reads the index alone (no row lookups): ledger, then each account's dates.
+        indexes = [
+            models.Index(fields=["ledger", "account", "date", "amount"], name="ledger_daybalance_cover")
+        ]
 
     def __str__(self) -> str:
         return f"{self.ledger_id} {self.account_id} {self.date}: {self.amount}"

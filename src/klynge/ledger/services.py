@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from klynge.audit.log import lock_chain, record, record_many
@@ -27,7 +28,7 @@ class Line:
     text: str = ""
 
 
-def entry_content(entry: JournalEntry, postings: Sequence[Posting]) -> dict[str, object]:
+def entry_content(entry: JournalEntry, postings: Sequence[Any]) -> dict[str, object]:
     """What a posted entry's hash covers: its fields and its postings in id order, amounts in øre."""
     return {
         "ledger": entry.ledger_id,
@@ -191,6 +192,66 @@ def _audit_post(
 ENTRIES_PER_BATCH = 2000
 
 
+@dataclass
+class _PostingRow:
+    """A posting as :func:`entries_post` writes it (what :func:`entry_content` reads of one)."""
+
+    entry_id: int
+    account_id: int
+    amount: Decimal
+    party: str
+    text: str
+    id: int = 0
+
+
+ENTRY_COLUMNS = (
+    "ledger_id",
+    "voucher_number",
+    "date",
+    "text",
+    "source",
+    "source_id",
+    "posted",
+    "created_by_id",
+    "created_at",
+)
+
+
+def _entry_row(entry: JournalEntry) -> tuple[Any, ...]:
+    """An unposted entry's values for ``ENTRY_COLUMNS``, as the database takes them."""
+    ops = connection.ops
+    return (
+        entry.ledger_id,
+        entry.voucher_number,
+        ops.adapt_datefield_value(entry.date),
+        entry.text,
+        entry.source,
+        entry.source_id,
+        False,
+        entry.created_by_id,
+        ops.adapt_datetimefield_value(entry.created_at),
+    )
+
+
+def _insert(table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> list[int]:
+    """Insert ``rows`` (values ready for the database) and return their new ids in the same order, as
+    ``bulk_create`` does (multi-row INSERT … RETURNING id) without making and preparing a model
+    instance per row."""
+    limit = 999 if connection.vendor == "sqlite" else 20_000  # parameters per statement
+    per = max(1, limit // len(columns))
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for at in range(0, len(rows), per):
+            chunk = rows[at : at + per]
+            values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values} RETURNING id",  # noqa: S608
+                [value for row in chunk for value in row],
+            )
+            ids.extend(row[0] for row in cursor.fetchall())
+    return ids
+
+
 @transaction.atomic
 def entries_post(*, actor: Any, ledger: Ledger, drafts: Sequence[Draft]) -> list[JournalEntry]:
     """Post many balanced entries in one transaction, in the given order: the same checks, voucher
@@ -215,7 +276,8 @@ def entries_post(*, actor: Any, ledger: Ledger, drafts: Sequence[Draft]) -> list
     posted: list[JournalEntry] = []
     for start in range(0, len(drafts), ENTRIES_PER_BATCH):
         batch = drafts[start : start + ENTRIES_PER_BATCH]
-        entries = JournalEntry.objects.bulk_create(
+        now = timezone.now()
+        entries = [
             JournalEntry(
                 ledger=locked,
                 voucher_number=(last or 0) + start + i + 1,
@@ -224,24 +286,30 @@ def entries_post(*, actor: Any, ledger: Ledger, drafts: Sequence[Draft]) -> list
                 source=draft.source,
                 source_id=draft.source_id,
                 created_by=created_by,
+                created_at=now,
             )
             for i, draft in enumerate(batch)
-        )
-        postings = Posting.objects.bulk_create(
-            Posting(
-                entry=entry,
-                account=accounts[line.account],
-                amount=line.amount,
-                party=line.party,
-                text=line.text[:300],
-            )
+        ]
+        ids = _insert("ledger_journalentry", ENTRY_COLUMNS, [_entry_row(e) for e in entries])
+        for entry, pk in zip(entries, ids, strict=True):
+            entry.pk = pk
+            entry._state.adding = False
+        postings = [
+            _PostingRow(entry.pk, accounts[line.account].pk, line.amount, line.party, line.text[:300])
             for entry, draft in zip(entries, batch, strict=True)
             for line in draft.lines
+        ]
+        ids = _insert(
+            "ledger_posting",
+            ("entry_id", "account_id", "amount", "party", "text"),
+            [(p.entry_id, p.account_id, to_ore(p.amount), p.party, p.text) for p in postings],
         )
+        for posting, pk in zip(postings, ids, strict=True):
+            posting.id = pk
         rows = []
         at = 0
         for entry, draft in zip(entries, batch, strict=True):
-            own = sorted(postings[at : at + len(draft.lines)], key=lambda p: p.pk)  # as verify reads them
+            own = sorted(postings[at : at + len(draft.lines)], key=lambda p: p.id)  # as verify reads them
             at += len(draft.lines)
             entry.previous_hash = previous
             entry.hash = previous = hashchain.digest(previous, entry_content(entry, own))
