@@ -29,6 +29,14 @@ def _danish() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Figures kept in Django's cache (the region's overview, #12) never carry over from another test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _two_factor_relaxed(settings: Any) -> None:
     """Like bin/demo, the tests let the roles that require two-factor login in without it
     (KLYNGE_RELAX_TWO_FACTOR); the tests of that requirement set it off again (tests/web/test_login_security.py)."""

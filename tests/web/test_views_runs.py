@@ -28,9 +28,64 @@ def test_an_officer_prepares_a_draft_that_explains_every_amount_in_plain_danish(
     run = PayoutRun.objects.get()
     assert response.redirect_chain[-1][0] == reverse("run_detail", args=[run.pk])
     assert "Kladde" in html and "33.756,16 kr." in html
-    assert "3 kapaciteter × 10.000,00 kr. i opstartshonorar" in html
-    assert "× 1.000,00 kr. × " in html and "/365 dage" in html
     assert "Du har selv forberedt kørslen" not in html  # an officer is not an approver
+    # Each payout's lines are explained on its own page, linked from the run page (#12).
+    client = login(officer)
+    pages = ""
+    for payout in run.payouts.all():
+        url = reverse("run_payout", args=[run.pk, payout.pk])
+        assert url in html
+        pages += client.get(url).content.decode()
+    assert "3 kapaciteter × 10.000,00 kr. i opstartshonorar" in pages
+    assert "× 1.000,00 kr. × " in pages and "/365 dage" in pages
+    assert "i opstartshonorar" not in html  # not rendered on the run page itself
+
+
+def test_every_line_of_a_run_is_in_its_csv_and_one_payout_per_page(
+    login: Callable[[Any], Client], example: Any, region: Any, officer: Any, approver: Any, monkeypatch: Any
+) -> None:
+    from decimal import Decimal
+
+    from klynge.payouts.models import PayoutLine
+    from klynge.web.views import runs as run_views
+
+    for day in ("2018-12-10", "2019-02-15", "2019-06-15", "2020-01-15", "2020-04-15"):
+        run = runs.run_prepare(actor=officer, region=region, run_date=D.fromisoformat(day))
+        runs.run_approve(actor=approver, run=run)
+        runs.run_release(actor=officer, run=run)
+    client = login(officer)
+    kinds: set[str] = set()
+    for run in PayoutRun.objects.all():
+        response = client.get(reverse("run_lines_csv", args=[run.pk]))
+        text = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
+        rows = [row.split(";") for row in text.splitlines()]
+        stored = PayoutLine.objects.filter(payout__run=run).count()
+        stored += PayoutLine.objects.filter(claim__run=run).count()
+        assert rows[0][0] == "Klynge" and len(rows) == 1 + stored
+        kinds |= {row[2] for row in rows[1:]}
+        paid = sum(
+            (Decimal(row[7].replace(",", ".")) for row in rows[1:] if row[2] == "Udbetaling"), Decimal(0)
+        )
+        assert paid == run.total_payouts
+        assert all(row[8] for row in rows[1:])  # every line explained
+    assert kinds == {"Udbetaling", "Krav"}
+    # One payout to a page: the second page shows the second cluster's payout and its booking only.
+    monkeypatch.setattr(run_views, "PAGE", 1)
+    run = max(PayoutRun.objects.all(), key=lambda r: r.payouts.count())
+    payouts = list(run.payouts.order_by("cluster__name", "pk"))
+    assert len(payouts) == 2
+    first = client.get(reverse("run_detail", args=[run.pk])).content.decode()
+    second = client.get(reverse("run_detail", args=[run.pk]) + "?side=2").content.decode()
+    assert "Side 2 af 2" in second
+    assert reverse("run_payout", args=[run.pk, payouts[1].pk]) in second
+    assert reverse("run_payout", args=[run.pk, payouts[0].pk]) not in second
+    assert reverse("run_payout", args=[run.pk, payouts[0].pk]) in first
+    # A payout of another run is not found under this run.
+    older = PayoutRun.objects.exclude(pk=run.pk).filter(payouts__isnull=False).first()
+    assert older is not None
+    other = older.payouts.first()
+    assert other is not None
+    assert client.get(reverse("run_payout", args=[run.pk, other.pk])).status_code == 404
 
 
 def test_a_bad_run_date_is_shown_on_the_form_and_nothing_is_made(
@@ -132,6 +187,10 @@ def test_runs_of_another_region_are_not_found_and_coordinators_cannot_see_runs(
     run = runs.run_prepare(actor=officer, region=region, run_date=D(2018, 12, 10))
     foreign = make_user("region_officer", region=other_region)
     assert login(foreign).get(reverse("run_detail", args=[run.pk])).status_code == 404
+    payout = run.payouts.first()
+    assert payout is not None
+    assert login(foreign).get(reverse("run_payout", args=[run.pk, payout.pk])).status_code == 404
+    assert login(foreign).get(reverse("run_lines_csv", args=[run.pk])).status_code == 404
     assert login(foreign).post(reverse("run_approve", args=[run.pk])).status_code == 404
     assert login(foreign).get(reverse("run_list", args=[region.code])).status_code == 404
     from klynge.registry.models import GpCluster

@@ -845,9 +845,10 @@ def repayment_record(*, actor: Any, claim: RepaymentClaim, amount: Any, received
 # --- Reading --------------------------------------------------------------------------------------
 
 
-def entries_for(run: PayoutRun) -> QuerySet[JournalEntry]:
-    """The ledger entries of a run's payouts and claims."""
-    payout_ids = [str(pk) for pk in run.payouts.values_list("pk", flat=True)]
+def entries_for(run: PayoutRun, *, payouts: list[int] | None = None) -> QuerySet[JournalEntry]:
+    """The ledger entries of a run's payouts (or of the ``payouts`` given, of the run) and claims."""
+    chosen = run.payouts.all() if payouts is None else run.payouts.filter(pk__in=payouts)
+    payout_ids = [str(pk) for pk in chosen.values_list("pk", flat=True)]
     claim_ids = [str(pk) for pk in run.claims.values_list("pk", flat=True)]
     return JournalEntry.objects.filter(
         Q(source="payout", source_id__in=payout_ids) | Q(source="claim", source_id__in=claim_ids)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,10 +19,13 @@ from klynge.web import selectors
 from klynge.web.forms import ClusterCreateForm, ClusterEditForm, ClusterFilterForm
 from klynge.web.views.common import actor, is_htmx
 
+PAGE = 50  # clusters to a page of the list
+
 
 @login_required
 def cluster_list(request: HttpRequest) -> HttpResponse:
-    """The clusters the user may see, searchable; htmx asks for the table only as the user types."""
+    """The clusters the user may see, searchable, 50 to a page (the search kept from page to page,
+    #12); htmx asks for the table only as the user types."""
     user = actor(request)
     regions = access.regions(user, Action.VIEW)
     form = ClusterFilterForm(request.GET or None, regions=regions)
@@ -31,7 +35,9 @@ def cluster_list(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "form": form,
-        "clusters": clusters,
+        "clusters": Paginator(clusters.order_by("region__code", "name", "pk"), PAGE).get_page(
+            request.GET.get("side")
+        ),
         "show_region": regions.count() != 1,
         "can_create": access.regions(user, Action.ADMINISTER).exists(),
         "section": "clusters",

@@ -8,12 +8,13 @@ for the region's officers and approvers and administrators (404 for anyone else)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -23,16 +24,20 @@ from django.utils.translation import gettext as _
 from klynge.accounts import access
 from klynge.accounts.access import Action
 from klynge.accounts.models import Role
+from klynge.audit.models import AuditEntry
 from klynge.core import payouts as engine
 from klynge.payouts import rates, runs, statements
-from klynge.payouts.explain import explain, kr, period_text, rule_name
+from klynge.payouts.explain import kr, period_text, rule_name
 from klynge.payouts.letters import claim_letter_pdf
 from klynge.payouts.models import CarriedForward, PayoutRun, RepaymentClaim
 from klynge.payouts.notifications import claim_letter, claim_reason
-from klynge.registry.models import GpCluster
+from klynge.payouts.run_lines import explained
+from klynge.registry.models import GpCluster, Region
 from klynge.web import selectors
 from klynge.web.views.common import actor
 
+OVERVIEW_PAGE = 50  # clusters to a page of the region's overview
+FIGURES_SECONDS = 3600  # the longest a region's computed figures are kept (a newer change ends it)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZERO = Decimal("0.00")
 
@@ -40,20 +45,6 @@ ZERO = Decimal("0.00")
 def today() -> dt.date:
     """The day the pages are as of (a function, so tests can choose the day)."""
     return timezone.localdate()
-
-
-@dataclass(frozen=True)
-class Explained:
-    """One line of a payout or claim in plain words, with its rule and amount."""
-
-    text: str
-    rule: str
-    amount: Decimal
-
-
-def _explained(lines: Iterable[Any]) -> list[Explained]:
-    """Each line's words (without a closing full stop: the page puts ": amount" after them)."""
-    return [Explained(explain(line).removesuffix("."), rule_name(line.rule), line.amount) for line in lines]
 
 
 def _arrival(first: dt.date, last: dt.date) -> str:
@@ -84,7 +75,7 @@ def _released_claims(cluster: GpCluster) -> list[dict[str, Any]]:
                 "claim": claim,
                 "reason": claim_reason(claim),
                 "rule": rule_name(claim.rule),
-                "lines": _explained(claim.lines.all()),
+                "lines": explained(claim.lines.all()),
                 "repayments": repayments,
                 "repaid": repaid,
                 "outstanding": claim.amount - repaid,
@@ -105,12 +96,12 @@ def _next_run(cluster: GpCluster, day: dt.date) -> dict[str, Any]:
     return {
         "payout": payout,
         "arrival": _arrival(*payout.expected_arrival) if payout else "",
-        "lines": _explained(payout.lines) if payout else [],
+        "lines": explained(payout.lines) if payout else [],
         "claims": [
             {
                 "claim": c,
                 "rule": rule_name(c.rule),
-                "lines": _explained(c.lines),
+                "lines": explained(c.lines),
             }
             for c in result.claims
         ],
@@ -129,7 +120,7 @@ def cluster_economy(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "payout": p,
             "arrival": _arrival(p.arrival_from, p.arrival_to),
-            "lines": _explained(p.lines.all()),
+            "lines": explained(p.lines.all()),
         }
         for p in statements.released_payouts(cluster)
     ]
@@ -231,26 +222,48 @@ def _next_run_totals(result: engine.RunResult) -> dict[str, Any]:
     }
 
 
+def recorded_version() -> int:
+    """The newest entry of the audit trail: every change of the facts, rates, runs and repayments is
+    one service call that records one (append-only), so a figure computed from them stays right until
+    a newer entry exists."""
+    return AuditEntry.objects.aggregate(newest=Max("pk"))["newest"] or 0
+
+
+def region_figures(region: Region, day: dt.date) -> tuple[dict[str, Any], statements.Overview]:
+    """What a run today would pay and claim in the region, and every cluster's totals: two runs of the
+    engine over all the region's facts, so kept (Django's cache, per process) until the next recorded
+    change or the next day (#12)."""
+    key = f"klynge:region-figures:{region.pk}:{day.isoformat()}:{recorded_version()}"
+    found = cache.get(key)
+    if found is None:
+        clusters = GpCluster.objects.filter(region=region)
+        found = (_next_run_totals(runs.preview(clusters, day)), statements.region_overview(region, day))
+        cache.set(key, found, FIGURES_SECONDS)
+    return found
+
+
 @login_required
 def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     """The region at a glance: the next run, open claims, clusters awaiting completion, the open run,
-    every cluster's totals and the payouts over time."""
+    every cluster's totals (50 to a page, the region's total on each) and the payouts over time."""
     region = selectors.region(actor(request), code)
     day = today()
     clusters = GpCluster.objects.filter(region=region)
     history = statements.payouts_over_time(region)
+    next_run, overview = region_figures(region, day)
     return render(
         request,
         "web/dashboard.html",
         {
             "region": region,
             "today": day,
-            "next_run": _next_run_totals(runs.preview(clusters, day)),
+            "next_run": next_run,
             "open_claims": _open_claims(region, day),
             "awaiting": clusters.exclude(status=GpCluster.Status.COMPLETED).order_by("founded_on", "name"),
             "open_run": runs.open_run(region),
             "missing_rates": rates.missing_rates(region),
-            "overview": statements.region_overview(region, day),
+            "overview": overview,
+            "overview_rows": Paginator(overview.rows, OVERVIEW_PAGE).get_page(request.GET.get("side")),
             "history": history,
             "history_total": sum((t.paid for t in history), ZERO),
             "history_claimed": sum((t.claimed for t in history), ZERO),
@@ -265,5 +278,5 @@ def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
 def region_dashboard_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     region = selectors.region(actor(request), code)
     day = today()
-    data = statements.overview_xlsx(statements.region_overview(region, day))
+    data = statements.overview_xlsx(region_figures(region, day)[1])
     return _xlsx(data, f"oversigt-{region.code}-{day.isoformat()}.xlsx")

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Sum
+from django.db.models import Count, Prefetch, Sum
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,8 +24,9 @@ from klynge.accounts import access
 from klynge.accounts.access import Action
 from klynge.ledger import export as ledger_export
 from klynge.ledger.models import Ledger
-from klynge.payouts import rates, runs
+from klynge.payouts import rates, run_lines, runs
 from klynge.payouts.models import PayoutLine, PayoutRun, RepaymentClaim
+from klynge.payouts.run_lines import explained
 from klynge.web import selectors
 from klynge.web.forms import PaidForm, RepaymentForm, RunPrepareForm
 from klynge.web.views.common import actor
@@ -80,14 +81,16 @@ def run_list(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The run: its figures and steps, its payouts 50 to a page with the number of explanation lines
+    each (the lines on the payout's own page and in the run's CSV, #12), claims and bookings."""
     user = actor(request)
     run = _run(request, pk)
     region = run.region
     lines = PayoutLine.objects.order_by("id")
     payouts = Paginator(
         run.payouts.select_related("cluster")
-        .prefetch_related(Prefetch("lines", queryset=lines))
-        .order_by("cluster__name"),
+        .annotate(line_count=Count("lines"))
+        .order_by("cluster__name", "pk"),
         PAGE,
     ).get_page(request.GET.get("side"))
     claims = (
@@ -98,6 +101,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     may_pay = access.can_in_region(user, Action.PAY, region)
     may_approve = access.can_in_region(user, Action.APPROVE, region)
+    released = run.status == "released"
     context = {
         "run": run,
         "region": region,
@@ -108,16 +112,46 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "own_draft": may_approve and run.status == "draft" and run.prepared_by_id == user.pk,
         "may_release": access.handles_payouts(user, region) and run.status == "approved",
         "may_discard": access.handles_payouts(user, region) and run.status == "draft",
-        "may_record": may_pay and run.status == "released",
-        "unpaid": run.payouts.filter(paid_on__isnull=True).count(),
+        "may_record": may_pay and released,
+        "unpaid": run.payouts.filter(paid_on__isnull=True).count() if released else 0,
         "paid_form": PaidForm(initial={"paid_on": timezone.localdate()}),
         "repayment_form": RepaymentForm(initial={"received_on": timezone.localdate()}),
-        "entries": runs.entries_for(run) if run.status == "released" else [],
+        # the bookings of the payouts on this page and of the run's claims
+        "entries": runs.entries_for(run, payouts=[p.pk for p in payouts]) if released else [],
         # before a run is released: the years it may leave unpaid for want of a rate (#9)
         "missing_rates": rates.missing_rates(region, through=run.run_date) if run.status in runs.OPEN else [],
         "section": "runs",
     }
     return render(request, "web/runs/run_detail.html", context)
+
+
+@login_required
+def run_payout(request: HttpRequest, pk: int, payout_pk: int) -> HttpResponse:
+    """One payout of a run with every explanation line, each in plain words (#12)."""
+    run = _run(request, pk)
+    payout = get_object_or_404(run.payouts.select_related("cluster"), pk=payout_pk)
+    return render(
+        request,
+        "web/runs/run_payout.html",
+        {
+            "run": run,
+            "region": run.region,
+            "payout": payout,
+            "lines": explained(payout.lines.order_by("id")),
+            "section": "runs",
+        },
+    )
+
+
+@login_required
+def run_lines_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    """Every explanation line of the run, of its payouts and claims, as CSV (streamed; #12)."""
+    run = _run(request, pk)
+    response = StreamingHttpResponse(run_lines.csv_chunks(run), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="forklaringer-{run.region.code}-{run.run_date}.csv"'
+    )
+    return response
 
 
 def _act(request: HttpRequest, run: PayoutRun, step: Callable[[], Any], done: str) -> HttpResponse:
