@@ -171,17 +171,36 @@ def health_clusters(user: Any, action: Action = Action.VIEW) -> QuerySet[HealthC
         if action == Action.VIEW and a.role == Role.SSU_READER and a.region_id:
             q |= Q(region_id=a.region_id)
         if action == Action.VIEW and a.role == Role.FINANCE_OFFICER and a.organisation_code:
-            q |= Q(members__municipality__code=a.organisation_code) | Q(
-                members__region__code=a.organisation_code
-            )
+            codes = _with_predecessors({a.organisation_code})
+            q |= Q(members__municipality__code__in=codes) | Q(members__region__code__in=codes)
     return HealthCluster.objects.filter(q).distinct()
+
+
+def _with_predecessors(codes: set[str]) -> set[str]:
+    """``codes`` and the codes of the regions merged into those regions (#11), followed back: a
+    merged region's health-cluster membership and postings stay under its old code, and its finance
+    officers (who got the successor's code) still read them and confirm their carry-over."""
+    from klynge.registry.models import Region
+
+    found = set(codes)
+    frontier = set(codes)
+    for _depth in range(10):
+        frontier = (
+            set(Region.objects.filter(successor__code__in=frontier).values_list("code", flat=True)) - found
+        )
+        if not frontier:
+            break
+        found |= frontier
+    return found
 
 
 def organisations(user: Any) -> set[str] | None:
     """The organisation codes whose postings ``user`` may see as a finance officer (None: all)."""
     if is_admin(user):
         return None
-    return {a.organisation_code for a in _assignments(user) if a.role == Role.FINANCE_OFFICER}
+    return _with_predecessors(
+        {a.organisation_code for a in _assignments(user) if a.role == Role.FINANCE_OFFICER}
+    )
 
 
 def can_see_postings_of(user: Any, cluster: HealthCluster, member_code: str) -> bool:
