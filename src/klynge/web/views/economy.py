@@ -12,9 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -24,7 +22,6 @@ from django.utils.translation import gettext as _
 from klynge.accounts import access
 from klynge.accounts.access import Action
 from klynge.accounts.models import Role
-from klynge.audit.models import AuditEntry
 from klynge.core import payouts as engine
 from klynge.payouts import rates, runs, statements
 from klynge.payouts.explain import kr, period_text, rule_name
@@ -34,10 +31,10 @@ from klynge.payouts.notifications import claim_letter, claim_reason
 from klynge.payouts.run_lines import explained
 from klynge.registry.models import GpCluster, Region
 from klynge.web import selectors
+from klynge.web.kept import kept
 from klynge.web.views.common import actor
 
 OVERVIEW_PAGE = 50  # clusters to a page of the region's overview
-FIGURES_SECONDS = 3600  # the longest a region's computed figures are kept (a newer change ends it)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZERO = Decimal("0.00")
 
@@ -132,11 +129,15 @@ def cluster_economy(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "cluster": cluster,
             "today": day,
-            "statement": statements.cluster_statement(cluster, day),
+            "statement": kept(
+                "cluster-statement", lambda: statements.cluster_statement(cluster, day), cluster.pk
+            ),
             "payouts": payouts,
             "claims": _released_claims(cluster),
             "carried": _carried(cluster),
-            "next_run": _next_run(cluster, day) if completed else None,
+            "next_run": kept("cluster-next-run", lambda: _next_run(cluster, day), cluster.pk, day)
+            if completed
+            else None,
             "open_run": open_run,
             "section": "economy" if Role.COORDINATOR in access.roles(user) else "clusters",
         },
@@ -222,24 +223,15 @@ def _next_run_totals(result: engine.RunResult) -> dict[str, Any]:
     }
 
 
-def recorded_version() -> int:
-    """The newest entry of the audit trail: every change of the facts, rates, runs and repayments is
-    one service call that records one (append-only), so a figure computed from them stays right until
-    a newer entry exists."""
-    return AuditEntry.objects.aggregate(newest=Max("pk"))["newest"] or 0
-
-
 def region_figures(region: Region, day: dt.date) -> tuple[dict[str, Any], statements.Overview]:
     """What a run today would pay and claim in the region, and every cluster's totals: two runs of the
-    engine over all the region's facts, so kept (Django's cache, per process) until the next recorded
-    change or the next day (#12)."""
-    key = f"klynge:region-figures:{region.pk}:{day.isoformat()}:{recorded_version()}"
-    found = cache.get(key)
-    if found is None:
+    engine over all the region's facts, so kept until the next recorded change (:mod:`klynge.web.kept`)."""
+
+    def compute() -> tuple[dict[str, Any], statements.Overview]:
         clusters = GpCluster.objects.filter(region=region)
-        found = (_next_run_totals(runs.preview(clusters, day)), statements.region_overview(region, day))
-        cache.set(key, found, FIGURES_SECONDS)
-    return found
+        return _next_run_totals(runs.preview(clusters, day)), statements.region_overview(region, day)
+
+    return kept("region-figures", compute, region.pk, day.isoformat())
 
 
 @login_required

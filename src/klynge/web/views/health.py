@@ -48,6 +48,7 @@ from klynge.web.health_forms import (
     HealthClusterEditForm,
     PopulationForm,
 )
+from klynge.web.kept import kept
 from klynge.web.views.common import actor
 
 ZERO = Decimal("0.00")
@@ -173,7 +174,7 @@ def _cluster_page(
         "funds_totals": [
             sum((f.amount for (_m, y), f in funds.items() if y == year), ZERO) for year in years
         ],
-        "overview": overview(cluster, years),
+        "overview": kept("health-overview", lambda: overview(cluster, years), cluster.pk, *years),
         "carry_overs": CarryOver.objects.filter(member__in=members).select_related(
             "member__municipality", "member__region", "confirmed_by"
         ),
