@@ -149,7 +149,7 @@ def test_a_successor_code_in_use_is_refused_and_an_empty_region_made_for_it_is_t
     assert refused.value.message_dict == {
         "successor_code": [
             "Regionskode 1081 er allerede i brug af Region Nordjylland, som har klynger, kørsler, bogføringer "
-            "eller en historik; skriv den nye regions egen kode i regions.into.code."
+            "eller en historik; skriv den nye regions egen kode."
         ]
     }
     assert not RegionMerger.objects.exists()

@@ -203,7 +203,7 @@ def test_a_region_already_merged_cannot_be_merged_again(
             "1086",
             "successor_in_use",
             "Regionskode 1086 er allerede i brug af Region Østdanmark, som har klynger, kørsler, bogføringer "
-            "eller en historik; skriv den nye regions egen kode i regions.into.code.",
+            "eller en historik; skriv den nye regions egen kode.",
         ),
         ("1081", "already_merged", "Region Nordjylland er allerede lagt sammen med Region Østdanmark."),
     ]

@@ -383,7 +383,7 @@ def _refusals(
                 "successor_in_use",
                 _(
                     "Regionskode %(code)s er allerede i brug af %(name)s, som har klynger, kørsler, "
-                    "bogføringer eller en historik; skriv den nye regions egen kode i regions.into.code."
+                    "bogføringer eller en historik; skriv den nye regions egen kode."
                 )
                 % {"code": successor.code, "name": successor.name},
             )
