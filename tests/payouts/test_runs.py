@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -316,10 +317,12 @@ def test_release_makes_the_payment_file_tells_the_coordinators_and_is_idempotent
     [message] = mail.outbox
     assert message.to == ["k1@example.dk"]
     assert (
-        "14.586,30 kr." in message.body
+        "Udbetaling: 14.586,30 kr., som forventes" in message.body
         and "29. januar 2020" in message.body
         and "12. februar 2020" in message.body
     )
+    assert "kr. kr." not in message.body  # #13: the amount's unit once
+    assert f"{settings.SITE_URL}/klynger/{k1.pk}/oekonomi/" in message.body
 
     run = runs.run_prepare(actor=officer, region=region, run_date=D(2020, 4, 15))
     runs.run_approve(actor=approver, run=run)
@@ -330,7 +333,12 @@ def test_release_makes_the_payment_file_tells_the_coordinators_and_is_idempotent
     claim = run.claims.get()
     assert claim.cluster == k1 and claim.amount == Decimal("10000.00")
     [message] = mail.outbox
-    assert "10.000,00 kr." in message.body and "100003" in message.body and "1. april 2020" in message.body
+    assert (
+        "10.000,00 kr. senest" in message.body
+        and "100003" in message.body
+        and "1. april 2020" in message.body
+    )
+    assert "kr. kr." not in message.body
     assert message.attachments[0][0] == f"krav-{claim.pk}.pdf"
     assert message.attachments[0][1].startswith(b"%PDF")
     entries = JournalEntry.objects.count()
