@@ -93,11 +93,31 @@ def _health_items(user: Any, roles: set[str]) -> list[NavItem]:
     return items
 
 
+def organisation_name(code: str) -> str:
+    """A finance officer's organisation by name (#13): "Aalborg Kommune", "Region Nordjylland"; the
+    code itself when no municipality or region has it."""
+    from klynge.health.models import Municipality
+    from klynge.registry.models import Region
+
+    if not code:
+        return ""
+    found = Municipality.objects.filter(code=code).values_list("name", flat=True).first()
+    found = found or Region.objects.filter(code=code).values_list("name", flat=True).first()
+    return found or code
+
+
 def _role_names(user: Any) -> list[str]:
     """The user's roles with their scope, for the header: "Regional sagsbehandler, Region Nordjylland"."""
     names = []
-    for assignment in RoleAssignment.objects.filter(user=user).select_related("region", "gp_cluster"):
-        scope = assignment.gp_cluster or assignment.region or assignment.organisation_code
+    for assignment in RoleAssignment.objects.filter(user=user).select_related(
+        "region", "gp_cluster", "health_cluster"
+    ):
+        scope = (
+            assignment.gp_cluster
+            or assignment.health_cluster
+            or assignment.region
+            or organisation_name(assignment.organisation_code)
+        )
         role = assignment.get_role_display()
         names.append(f"{role}, {scope}" if scope else str(role))
     return names
