@@ -27,7 +27,8 @@ class ClaimLetter:
     explanation: tuple[str, ...]  # the explanation lines
     deadline: dt.date
     instructions: str  # where and how to pay
-    reference: str
+    reference: str  # the payment reference the bank-file import matches by (#13)
+    account: str = ""  # the region's account (IBAN) to pay to, when it has one
 
 
 _REPLACEMENTS = str.maketrans({"–": "-", "—": "-", "…": "...", "’": "'", "“": '"', "”": '"'})
@@ -83,6 +84,7 @@ def claim_letter_pdf(letter: ClaimLetter, *, compress: bool = True) -> bytes:
         0,
         5,
         f"Beløbet skal være indbetalt senest {danish_date(letter.deadline)} med referencen {letter.reference}.\n"
+        + (f"Konto (IBAN): {letter.account}\n" if letter.account else "")
         + (
             letter.instructions
             or f"Kontakt {letter.region_name} for at få oplyst, hvor beløbet skal overføres til."

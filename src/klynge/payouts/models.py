@@ -117,6 +117,8 @@ class PayoutRun(models.Model):
     total_payouts = MoneyField(_("udbetalinger i alt"), default=0)
     total_claims = MoneyField(_("krav i alt"), default=0)
     payment_file = models.BinaryField(_("betalingsfil (pain.001)"), null=True, blank=True, editable=False)
+    # The day the bank is asked to pay (pain.001 ReqdExctnDt), chosen at the release (#13).
+    execution_date = models.DateField(_("betalingsdato"), null=True, blank=True)
 
     class Meta:
         ordering = ["region", "-run_date", "-id"]
@@ -226,6 +228,15 @@ class RepaymentClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cluster} {self.amount}"
+
+    @property
+    def payment_reference(self) -> str:
+        """The claim's payment reference (#13): an ISO 11649 creditor reference, ``RF`` + two check
+        digits + ``KLYNGE`` + the region's code + the claim's number (e.g. ``RF83KLYNGE10815``). It never
+        changes; the claim letter carries it and the bank-file import matches repayments by it."""
+        from klynge.payouts.bankfiles import creditor_reference
+
+        return creditor_reference(self.run.region.code, self.pk)
 
 
 class SettledAmount(models.Model):
@@ -419,3 +430,94 @@ class MergerPredecessor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merger_id}: {self.region_id}"
+
+
+class BankImport(models.Model):
+    """A bank file read into the application (#13): a camt.054 debit/credit notification or a pain.002
+    status report of one region's account. The file's SHA-256 makes a second import of it a no-op."""
+
+    class Kind(models.TextChoices):
+        CAMT054 = "camt054", _("Debit/kredit-advisering (camt.054)")
+        PAIN002 = "pain002", _("Statusrapport (pain.002)")
+
+    region = models.ForeignKey("registry.Region", on_delete=models.PROTECT, related_name="bank_imports")
+    kind = models.CharField(_("art"), max_length=8, choices=Kind.choices)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    message_id = models.CharField(_("bankens meddelelses-id"), max_length=35)
+    filename = models.CharField(_("filnavn"), max_length=200, blank=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(_("indlæst"), auto_now_add=True)
+    entries_count = models.PositiveIntegerField(_("poster"), default=0)
+    matched_count = models.PositiveIntegerField(_("afstemt"), default=0)
+    partly_count = models.PositiveIntegerField(_("delvis afstemt"), default=0)
+    unmatched_count = models.PositiveIntegerField(_("ikke afstemt"), default=0)
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+        verbose_name = _("indlæst bankfil")
+        verbose_name_plural = _("indlæste bankfiler")
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.kind} {self.message_id}"
+
+
+class BankEntry(models.Model):
+    """One transaction of a bank file: a booked credit (money in), a debit (money out) or a payment's
+    status, with what it was matched to, or why not (``reason``) until a person matches it."""
+
+    class Kind(models.TextChoices):
+        CREDIT = "credit", _("Indbetaling")
+        DEBIT = "debit", _("Udbetaling")
+        STATUS = "status", _("Betalingsstatus")
+
+    class Outcome(models.TextChoices):
+        MATCHED = "matched", _("Afstemt")
+        PARTLY = "partly", _("Delvis afstemt")
+        UNMATCHED = "unmatched", _("Ikke afstemt")
+        REJECTED = "rejected", _("Afvist af banken")
+        ACCEPTED = "accepted", _("Accepteret af banken")
+        INFO = "info", _("Til orientering")
+
+    bank_import = models.ForeignKey(BankImport, on_delete=models.CASCADE, related_name="entries")
+    position = models.PositiveIntegerField(_("nummer"))
+    kind = models.CharField(_("art"), max_length=8, choices=Kind.choices)
+    amount = MoneyField(_("beløb"), null=True, blank=True)
+    currency = models.CharField(_("valuta"), max_length=3, blank=True)
+    booked_on = models.DateField(_("bogført"), null=True, blank=True)
+    end_to_end_id = models.CharField(_("end-to-end-id"), max_length=35, blank=True)
+    reference = models.CharField(_("reference"), max_length=140, blank=True)
+    bank_reference = models.CharField(_("bankens reference"), max_length=35, blank=True)
+    party_name = models.CharField(_("navn"), max_length=140, blank=True)
+    party_id = models.CharField(_("CVR eller konto"), max_length=35, blank=True)
+    status_code = models.CharField(_("status fra banken"), max_length=4, blank=True)
+    outcome = models.CharField(_("resultat"), max_length=10, choices=Outcome.choices)
+    reason = models.CharField(_("årsag"), max_length=24, blank=True)
+    detail = models.CharField(_("detalje"), max_length=300, blank=True)
+    remainder = MoneyField(_("ikke afstemt beløb"), default=0)
+    payout = models.ForeignKey(Payout, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    claim = models.ForeignKey(
+        RepaymentClaim, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    repayment = models.ForeignKey(
+        Repayment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("afklaret"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["bank_import", "position"]
+        verbose_name = _("bankpost")
+        verbose_name_plural = _("bankposter")
+        constraints = [
+            models.UniqueConstraint(fields=["bank_import", "position"], name="bank_entry_position_once"),
+            models.CheckConstraint(name="bank_entry_remainder_not_negative", condition=Q(remainder__gte=0)),
+            models.CheckConstraint(
+                name="bank_entry_booked_on_in_window", condition=db_window("booked_on", nullable=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank_import_id}/{self.position} {self.kind} {self.amount}"

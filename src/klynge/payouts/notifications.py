@@ -16,6 +16,7 @@ from klynge.core.payouts import STARTUP_FEE_REPAYMENT
 from klynge.payouts.explain import day_text, explain, kr
 from klynge.payouts.letters import ClaimLetter, claim_letter_pdf
 from klynge.payouts.models import PayoutRun, RegionMerger, RepaymentClaim
+from klynge.payouts.runs import region_in_force
 
 
 def claim_reason(claim: RepaymentClaim) -> str:
@@ -57,7 +58,8 @@ def claim_letter(claim: RepaymentClaim) -> ClaimLetter:
         explanation=tuple(f"{explain(line)}: {line.amount} kr." for line in claim.lines.all()),
         deadline=claim.due_on,
         instructions=region.repayment_instructions,
-        reference=f"KRAV-{region.code}-{claim.pk}",
+        reference=claim.payment_reference,
+        account=region_in_force(region).payment_iban,
     )
 
 

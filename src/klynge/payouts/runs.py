@@ -605,13 +605,44 @@ def transfers(run: PayoutRun) -> list[paymentfile.Transfer]:
 
 
 def csv_file(run: PayoutRun) -> str:
-    return paymentfile.csv_file(execution_date=run.run_date, transfers=transfers(run))
+    return paymentfile.csv_file(execution_date=run.execution_date or run.run_date, transfers=transfers(run))
+
+
+def _check_execution_date(run: PayoutRun, day: Any) -> dt.date:
+    """The day the bank is asked to pay (#13): not before today or the run date, at most
+    ``MAX_DAYS_AHEAD`` days ahead. Not given: the run date, or today when that has passed."""
+    earliest = max(run.run_date, timezone.localdate())
+    if day is None:
+        return earliest
+    label = _("Betalingsdato")
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        raise _refuse("execution_date", _("%(label)s: skriv en dato som ÅÅÅÅ-MM-DD.") % {"label": label})
+    clean_date(day, field="execution_date", label=label)
+    if day < earliest:
+        raise _refuse(
+            "execution_date",
+            _(
+                "%(label)s: kan ikke ligge før %(date)s (i dag eller kørselsdatoen); vælg den dag eller senere."
+            )
+            % {"label": label, "date": earliest.strftime("%d.%m.%Y")},
+        )
+    latest = timezone.localdate() + dt.timedelta(days=MAX_DAYS_AHEAD)
+    if day > latest:
+        raise _refuse(
+            "execution_date",
+            _("%(label)s: højst %(days)s dage frem (senest %(date)s).")
+            % {"label": label, "days": MAX_DAYS_AHEAD, "date": latest.strftime("%d.%m.%Y")},
+        )
+    return day
 
 
 @transaction.atomic
-def run_release(*, actor: Any, run: PayoutRun) -> PayoutRun:
+def run_release(*, actor: Any, run: PayoutRun, execution_date: dt.date | None = None) -> PayoutRun:
     """Release an approved run: make the payment file, post every payout and claim in the region's
-    ledger, and tell the coordinators (after the transaction commits). Releasing again changes nothing."""
+    ledger, and tell the coordinators (after the transaction commits). Releasing again changes nothing.
+
+    ``execution_date`` is the day the bank is asked to pay (pain.001 ``ReqdExctnDt``); not given, the
+    run date or, when that has passed, today."""
     run = _locked(run)
     _may_handle(actor, run.region)
     if run.status == PayoutRun.Status.RELEASED:
@@ -641,12 +672,13 @@ def run_release(*, actor: Any, run: PayoutRun) -> PayoutRun:
         )
     if problems:
         raise ValidationError({"release": problems})
+    run.execution_date = _check_execution_date(run, execution_date)
     now = timezone.now()
     if payouts:
         run.payment_file = paymentfile.pain001(
             message_id=f"KLYNGE-{region.code}-{run.pk}",
             created_at=now,
-            execution_date=max(run.run_date, timezone.localdate()),
+            execution_date=run.execution_date,
             debtor=paymentfile.Debtor(name=region.name, iban=region.payment_iban, bic=region.payment_bic),
             transfers=transfers(run),
         )
@@ -685,7 +717,7 @@ def run_release(*, actor: Any, run: PayoutRun) -> PayoutRun:
     run.status = PayoutRun.Status.RELEASED
     run.released_by = actor
     run.released_at = now
-    run.save(update_fields=["status", "released_by", "released_at", "payment_file"])
+    run.save(update_fields=["status", "released_by", "released_at", "payment_file", "execution_date"])
     record(
         actor=actor,
         action="payout_run.release",
@@ -693,7 +725,7 @@ def run_release(*, actor: Any, run: PayoutRun) -> PayoutRun:
         % {"date": run.run_date.isoformat(), "count": len(payouts), "claims": run.claims.count()},
         obj=run,
         before={"status": PayoutRun.Status.APPROVED},
-        after={"status": run.status},
+        after={"status": run.status, "execution_date": run.execution_date.isoformat()},
         region=region,
     )
     released = run.pk

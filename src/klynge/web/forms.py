@@ -459,3 +459,37 @@ class MergerWithdrawForm(ServiceForm):
     withdrawn_reason = forms.CharField(
         label=_("Begrundelse"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+# --- Region: bank files (#13) -----------------------------------------------------------------------
+
+
+class ReleaseForm(ServiceForm):
+    mark_optional = False
+    execution_date = date_field(
+        _("Betalingsdato"),
+        required=False,
+        help_text=_("Den dag banken skal betale (tom: kørselsdatoen, eller i dag hvis den er passeret)."),
+    )
+
+
+class BankImportForm(ServiceForm):
+    mark_optional = False
+    file = forms.FileField(
+        label=_("Bankfil (camt.054 eller pain.002, XML)"),
+        help_text=_("Bankens debit/kredit-advisering eller statusrapport for regionens konto."),
+        widget=forms.FileInput(attrs={"accept": ".xml,application/xml,text/xml"}),
+    )
+    dry_run = forms.BooleanField(
+        label=_("Prøvekørsel: vis resultatet uden at gemme"), required=False, initial=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].error_messages["empty"] = _("Fil: filen er tom. Vælg bankens fil igen.")
+        self.fields["file"].error_messages["invalid"] = _("Fil: vælg en fil.")
+
+
+class BankResolveForm(ServiceForm):
+    mark_optional = False
+    note = forms.CharField(label=_("Note"), max_length=300, help_text=_("Hvordan posten er afklaret."))

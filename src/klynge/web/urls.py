@@ -4,6 +4,7 @@ from django.urls import path
 
 from klynge.web.views import (
     audit,
+    bank,
     clusters,
     completion,
     documents,
@@ -95,6 +96,11 @@ urlpatterns = [
     path("koersler/<int:pk>/pain001.xml", runs.run_pain001, name="run_pain001"),
     path("koersler/<int:pk>/betalinger.csv", runs.run_csv, name="run_csv"),
     path("krav/<int:claim_pk>/indbetaling/", runs.claim_repayment, name="claim_repayment"),
+    # Bank files (#13)
+    path("regioner/<str:code>/bankfiler/", bank.bank_files, name="bank_files"),
+    path("bankfiler/<int:pk>/", bank.bank_import_detail, name="bank_import_detail"),
+    path("bankfiler/poster/<int:pk>/match/", bank.bank_entry_match, name="bank_entry_match"),
+    path("bankfiler/poster/<int:pk>/afklar/", bank.bank_entry_resolve, name="bank_entry_resolve"),
     # Economy: statements and dashboard
     path("klynger/<int:pk>/oekonomi/", economy.cluster_economy, name="cluster_economy"),
     path("klynger/<int:pk>/oekonomi/excel/", economy.cluster_economy_xlsx, name="cluster_economy_xlsx"),

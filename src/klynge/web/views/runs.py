@@ -28,7 +28,7 @@ from klynge.payouts import rates, run_lines, runs
 from klynge.payouts.models import PayoutLine, PayoutRun, RepaymentClaim
 from klynge.payouts.run_lines import explained
 from klynge.web import selectors
-from klynge.web.forms import PaidForm, RepaymentForm, RunPrepareForm
+from klynge.web.forms import PaidForm, ReleaseForm, RepaymentForm, RunPrepareForm
 from klynge.web.views.common import actor
 
 PAGE = 50
@@ -116,6 +116,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "unpaid": run.payouts.filter(paid_on__isnull=True).count() if released else 0,
         "paid_form": PaidForm(initial={"paid_on": timezone.localdate()}),
         "repayment_form": RepaymentForm(initial={"received_on": timezone.localdate()}),
+        "release_form": ReleaseForm(initial={"execution_date": max(run.run_date, timezone.localdate())}),
         # the bookings of the payouts on this page and of the run's claims
         "entries": runs.entries_for(run, payouts=[p.pk for p in payouts]) if released else [],
         # before a run is released: the years it may leave unpaid for want of a rate (#9)
@@ -188,10 +189,15 @@ def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def run_release(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
+    form = ReleaseForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("run_detail", pk=run.pk)
+    execution_date = form.cleaned_data.get("execution_date")
     return _act(
         request,
         run,
-        lambda: runs.run_release(actor=actor(request), run=run),
+        lambda: runs.run_release(actor=actor(request), run=run, execution_date=execution_date),
         _("Kørslen er frigivet. Betalingsfilen er klar, og koordinatorerne har fået besked."),
     )
 
