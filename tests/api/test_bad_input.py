@@ -538,3 +538,25 @@ def test_the_message_is_danish_by_default(
     response = post_json(officer_client, "/api/clusters", {**NEW_CLUSTER, "cvr": "29403474"})
     assert response["Content-Language"] == "da"
     assert field_errors(response)["cvr"] == CVR_MSGID % {"value": "29403474"}
+
+
+def test_adding_a_member_of_the_cluster_again_is_refused_on_the_provider_number(
+    coordinator_client: Client,
+    cluster: Any,
+    coordinator: Any,
+    post_json: Callable[..., Any],
+    field_errors: Errors,
+    registry_state: State,
+) -> None:
+    """#13: a duplicate of one of the cluster's own members is about the provider number."""
+    add_practice(cluster, coordinator, "100001")
+    before = registry_state()
+    response = post_json(
+        coordinator_client,
+        f"/api/clusters/{cluster.pk}/practices",
+        {"provider_number": "100001", "joined": "2020-01-01"},
+    )
+    errors = field_errors(response)
+    assert set(errors) == {"provider_number"}
+    assert "100001" in errors["provider_number"] and "allerede medlem af klyngen" in errors["provider_number"]
+    assert registry_state() == before

@@ -320,3 +320,23 @@ def test_another_coordinator_cannot_reach_the_practice_pages(
         == 404
     )
     assert not Practice.objects.filter(provider_number="123456").exists()
+
+
+def test_adding_a_member_of_the_cluster_again_is_refused_on_the_provider_number(
+    login: Callable[[Any], Client],
+    cluster: Any,
+    coordinator: Any,
+    member: Any,
+    registry_state: Callable[[], dict[str, Any]],
+) -> None:
+    """#13: the form puts a duplicate of the cluster's own member on the provider-number field."""
+    before = registry_state()
+    html = (
+        login(coordinator)
+        .post(add_url(cluster), {"provider_number": "100001", "joined": "2020-01-01"})
+        .content.decode()
+    )
+    assert 'id="id_provider_number-error"' in html and 'href="#id_provider_number"' in html
+    assert "Ydernummer: 100001 (Praksis Nord) er allerede medlem af klyngen" in html
+    assert 'id="id_joined-error"' not in html
+    assert registry_state() == before

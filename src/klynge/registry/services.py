@@ -555,6 +555,25 @@ def practice_add(
         )
     else:
         Practice.objects.select_for_update().filter(pk=practice.pk).first()
+        same = (
+            Membership.objects.filter(practice=practice, cluster=cluster)
+            .filter(Q(left__isnull=True) | Q(left__gt=joined))
+            .order_by("joined")
+            .first()
+        )
+        if same is not None:
+            # A duplicate of a member of this very cluster is about the provider number (#13).
+            errors["provider_number"] = [
+                _(
+                    "Ydernummer: %(number)s (%(name)s) er allerede medlem af klyngen fra %(joined)s. Ret "
+                    "den eksisterende praksis i listen i stedet for at tilføje den igen."
+                )
+                % {
+                    "number": practice.provider_number,
+                    "name": practice.name,
+                    "joined": _date_text(same.joined),
+                }
+            ]
         if not errors:
             errors.update(_overlap_error(practice, joined, None, actor=actor))
         if errors:
