@@ -70,9 +70,9 @@ def test_the_regions_figures_are_kept_until_the_next_recorded_change(
     computed = []
     preview = runs.preview
 
-    def counted(*args: Any) -> Any:
+    def counted(*args: Any, **kwargs: Any) -> Any:
         computed.append(1)
-        return preview(*args)
+        return preview(*args, **kwargs)
 
     monkeypatch.setattr(runs, "preview", counted)
     client = login(officer)

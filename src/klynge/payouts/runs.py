@@ -158,9 +158,12 @@ def facts_for(clusters: QuerySet[GpCluster]) -> Facts:
     return Facts(scenario, chosen, settled)
 
 
-def preview(clusters: QuerySet[GpCluster], run_date: dt.date) -> engine.RunResult:
-    """What a run on ``run_date`` would pay and claim for ``clusters`` now (nothing is stored)."""
-    facts = facts_for(clusters)
+def preview(
+    clusters: QuerySet[GpCluster], run_date: dt.date, *, facts: Facts | None = None
+) -> engine.RunResult:
+    """What a run on ``run_date`` would pay and claim for ``clusters`` now (nothing is stored);
+    ``facts``: ``facts_for(clusters)`` read already (the region overview reads them once for two uses)."""
+    facts = facts if facts is not None else facts_for(clusters)
     result = engine.run_payouts(facts.scenario, run_date, facts.settled).result
     return engine.RunResult(
         result.date,

@@ -121,9 +121,12 @@ def _sum(rows: Iterable[Sequence[int]]) -> Figures:
     return _figures(total)
 
 
-def _collect(clusters: QuerySet[GpCluster], today: dt.date) -> tuple[list[GpCluster], dict[int, _Years]]:
-    """Every figure of ``clusters`` per cluster (pk) and year: one engine call, three aggregates."""
-    facts = runs.facts_for(clusters)
+def _collect(
+    clusters: QuerySet[GpCluster], today: dt.date, facts: runs.Facts | None = None
+) -> tuple[list[GpCluster], dict[int, _Years]]:
+    """Every figure of ``clusters`` per cluster (pk) and year: one engine call, three aggregates
+    (``facts``: ``runs.facts_for(clusters)`` if read already)."""
+    facts = facts if facts is not None else runs.facts_for(clusters)
     chosen = sorted(facts.clusters.values(), key=lambda c: (c.name, c.pk))
     pk_of = {external: c.pk for external, c in facts.clusters.items()}
     found: dict[int, _Years] = {c.pk: defaultdict(lambda: [0, 0, 0, 0]) for c in chosen}
@@ -183,9 +186,10 @@ def cluster_statement(cluster: GpCluster, today: dt.date) -> Statement:
     return Statement(cluster, today, rows, _sum(years.values()))
 
 
-def region_overview(region: Region, today: dt.date) -> Overview:
-    """Every cluster of ``region`` with its totals, and the region's totals, as known on ``today``."""
-    chosen, found = _collect(GpCluster.objects.filter(region=region), today)
+def region_overview(region: Region, today: dt.date, *, facts: runs.Facts | None = None) -> Overview:
+    """Every cluster of ``region`` with its totals, and the region's totals, as known on ``today``
+    (``facts``: ``runs.facts_for`` of the region's clusters if read already)."""
+    chosen, found = _collect(GpCluster.objects.filter(region=region), today, facts)
     rows = tuple(ClusterRow(c, _sum(found[c.pk].values())) for c in chosen)
     total = _sum(found[c.pk][year] for c in chosen for year in found[c.pk])
     return Overview(region, today, rows, total)

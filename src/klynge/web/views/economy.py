@@ -229,7 +229,11 @@ def region_figures(region: Region, day: dt.date) -> tuple[dict[str, Any], statem
 
     def compute() -> tuple[dict[str, Any], statements.Overview]:
         clusters = GpCluster.objects.filter(region=region)
-        return _next_run_totals(runs.preview(clusters, day)), statements.region_overview(region, day)
+        facts = runs.facts_for(clusters)  # read once for both
+        return (
+            _next_run_totals(runs.preview(clusters, day, facts=facts)),
+            statements.region_overview(region, day, facts=facts),
+        )
 
     return kept("region-figures", compute, region.pk, day.isoformat())
 
