@@ -6,6 +6,7 @@
     python -m klynge.bench time -- klynge import national.json
     python -m klynge.bench web [--quick] [--scale 1] [--database-url URL]   (the pages under load)
     python -m klynge.bench ledger --postings 1000000 [--repeat 7] [--post-entries 100000] [--single-entries 10000]
+        [--tools-repeat 3]
 
 Each measurement prints one JSON object (seconds, peak resident memory in MiB) on standard output;
 run each in its own process, as ``bin/bench`` does, so the peak memory is that measurement's own.
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> None:
         "--post-entries", type=int, default=100_000, help="entries posted for the speed; 0: none"
     )
     led.add_argument("--single-entries", type=int, default=10_000, help="of them also one at a time")
+    led.add_argument("--tools-repeat", type=int, default=3, help="runs of hledger/ledger bal; 0: none")
     led.add_argument("--seed", type=int, default=1)
     exp = sub.add_parser("ledger-export", help="write a ledger as hledger or beancount (timed)")
     exp.add_argument("ledger", help="the ledger's code")
@@ -81,6 +83,7 @@ def main(argv: list[str] | None = None) -> None:
             repeat=args.repeat,
             post_entries=args.post_entries,
             single=args.single_entries,
+            tools_repeat=args.tools_repeat,
             seed=args.seed,
         )
         print(json.dumps(report))
