@@ -578,3 +578,24 @@ def test_the_demo_council(admin_user: Any, make_user: Callable[..., Any], region
     assert Initiative.objects.filter(cluster=cluster, status="reported").exists()  # finished: stays
     demo.reset([])
     assert not HealthCluster.objects.filter(external_id__in=[demo.CLUSTER_ID, demo.COUNCIL_ID]).exists()
+
+
+def test_the_demo_council_draft_and_reset(
+    admin_user: Any, make_user: Callable[..., Any], regional_function: Any
+) -> None:
+    """``klynge demo`` prepares the council as a draft (another administrator approves it); the demo's
+    health part is still removed by ``demo.reset``, the draft (approved and carried out too) with it."""
+    from klynge.health import councils, demo
+    from klynge.health.models import CouncilDraft
+
+    cluster = demo.create_cluster(admin_user)
+    secretariat = make_user("health_secretariat", health_cluster=cluster)
+    demo.fill(cluster, secretariat, make_user("finance_officer", organisation_code="851"))
+    draft = demo.prepare_council(make_user("admin", username="admin-2"), secretariat)
+    assert (draft.status, draft.name, draft.valid_from) == ("draft", demo.COUNCIL_NAME, START)
+    assert not HealthCluster.objects.filter(external_id=demo.COUNCIL_ID).exists()
+    draft = councils.council_approve(actor=admin_user, draft=draft, today=START)
+    assert draft.status == "carried_out"
+    demo.reset([])
+    assert not CouncilDraft.objects.exists()
+    assert not HealthCluster.objects.filter(external_id__in=[demo.CLUSTER_ID, demo.COUNCIL_ID]).exists()

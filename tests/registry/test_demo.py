@@ -262,3 +262,33 @@ def test_the_demo_has_a_health_cluster_with_funds_initiatives_and_a_confirmed_ca
     assert sum(t.net_frame_impact for t in result.members.values()) == sum(
         c.amount for i in cluster.initiatives.all() for c in i.costs.filter(year=2024)
     )
+
+
+def test_the_health_council_draft_waits_for_the_other_administrator(built: None) -> None:
+    """#11: Sundhedsråd Aalborg of 1 January 2027 is a draft prepared by "admin-2" with its preview
+    (the running prevention initiative continues, the secretariat gets the role); "admin" approves it
+    and on 1 January 2027 it is carried out."""
+    from klynge.accounts.models import RoleAssignment, User
+    from klynge.health import councils
+    from klynge.health.models import CouncilDraft, HealthCluster, Initiative
+
+    draft = CouncilDraft.objects.get()
+    assert (draft.status, draft.prepared_by.username, draft.valid_from, draft.name) == (
+        "draft",
+        "admin-2",
+        D(2027, 1, 1),
+        "Sundhedsråd Aalborg",
+    )
+    assert [c.external_id for c in draft.predecessors.all()] == ["SK-AALBORG"]
+    shown = councils.draft_preview(draft)
+    assert shown["refusals"] == []
+    assert [i["title"] for i in shown["continued"]] == ["Forebyggende hjemmebesøg til ældre"]
+    assert [r["username"] for r in shown["roles"]] == ["sekretariat-aalborg"]
+    assert not HealthCluster.objects.filter(kind="council").exists()
+    draft = councils.council_approve(
+        actor=User.objects.get(username="admin"), draft=draft, today=D(2027, 1, 1)
+    )
+    assert draft.status == "carried_out" and draft.council is not None
+    continued = Initiative.objects.get(cluster=draft.council)
+    assert continued.title == "Forebyggende hjemmebesøg til ældre"
+    assert RoleAssignment.objects.filter(user__username="sekretariat-aalborg").count() == 2

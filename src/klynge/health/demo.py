@@ -206,13 +206,45 @@ COUNCIL_START = D(2027, 1, 1)
 
 
 def create_council(admin: Any, secretariat: Any) -> HealthCluster:
-    """Turn the demo's Sundhedsklynge Aalborg into Sundhedsråd Aalborg from 1 January 2027 (#11).
+    """Turn the demo's Sundhedsklynge Aalborg into Sundhedsråd Aalborg from 1 January 2027 (#11) at
+    once, by one person (the tests' shortcut; ``klynge demo`` prepares it as a draft instead,
+    :func:`prepare_council`).
 
     First a running prevention initiative of 2026–2028 that Aalborg Kommune carries out in 2026 and
     the region from 2027 (the reform moves prevention to the regions), with 2026 costs; then the
     council, with the region and the same five municipalities, as the cluster's successor: the
     running initiatives go on in it, the finished ones stay. (The members' unused funds of 2026 move
     only when their finance officers confirm them, from 1 January 2027.)"""
+    cluster = _prevention(secretariat)
+    return services.council_create(actor=admin, **_council_facts(cluster))
+
+
+def prepare_council(preparer: Any, secretariat: Any) -> Any:
+    """The running prevention initiative (:func:`create_council`), then Sundhedsråd Aalborg from
+    1 January 2027 prepared as a draft by ``preparer``, for another administrator to approve (the demo's
+    visitor "admin"). Its secretariat gets the role on the council when it is carried out."""
+    from klynge.health import councils
+
+    cluster = _prevention(secretariat)
+    return councils.council_prepare(actor=preparer, **_council_facts(cluster))
+
+
+def _council_facts(cluster: HealthCluster) -> dict[str, Any]:
+    return {
+        "name": COUNCIL_NAME,
+        "external_id": COUNCIL_ID,
+        "region": cluster.region,
+        "municipalities": [Municipality.objects.get(code=code) for code in MUNICIPALITIES],
+        "predecessors": [cluster],
+        "valid_from": COUNCIL_START,
+        "co_chair_region": cluster.co_chair_region,
+        "co_chair_municipality": cluster.co_chair_municipality,
+    }
+
+
+def _prevention(secretariat: Any) -> HealthCluster:
+    """A running prevention initiative 2026–2028 of the demo cluster: Aalborg Kommune executes in 2026
+    (with 2026 costs), the region from 2027; and the 2026 population."""
     cluster = HealthCluster.objects.get(external_id=CLUSTER_ID)
     members = services.members_by_code(cluster)
     prevention = services.initiative_save(
@@ -259,24 +291,18 @@ def create_council(admin: Any, secretariat: Any) -> HealthCluster:
         member_to=members["1081"],
         from_year=2027,
     )
-    return services.council_create(
-        actor=admin,
-        name=COUNCIL_NAME,
-        external_id=COUNCIL_ID,
-        region=cluster.region,
-        municipalities=[Municipality.objects.get(code=code) for code in MUNICIPALITIES],
-        predecessors=[cluster],
-        valid_from=COUNCIL_START,
-        co_chair_region=cluster.co_chair_region,
-        co_chair_municipality=cluster.co_chair_municipality,
-    )
+    return cluster
 
 
 def reset(usernames: list[str]) -> None:
     """Remove the demo health cluster with everything in it, and the demo users' audit entries about
     health clusters (the demo users act only on the demo cluster)."""
     AuditEntry.objects.filter(object_type__startswith="health.", actor__username__in=usernames).delete()
-    # the demo council (create_council) first: its initiatives continue the cluster's
+    # the council's draft first (it points at the council and the cluster), then the council
+    # (create_council): its initiatives continue the cluster's
+    from klynge.health.models import CouncilDraft
+
+    CouncilDraft.objects.filter(external_id=COUNCIL_ID).delete()
     found = list(HealthCluster.objects.filter(external_id__in=[COUNCIL_ID, CLUSTER_ID]).order_by("-kind"))
     CarryOver.objects.filter(member__cluster__in=found).delete()
     for cluster in found:  # council before cluster ("council" > "cluster")

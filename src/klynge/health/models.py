@@ -624,3 +624,110 @@ class SettlementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.posting} {self.role} {self.function}-{self.kind}"
+
+
+class CouncilDraft(models.Model):
+    """A health council prepared as a draft with its preview, approved by a second person, carried out
+    on its first day in one transaction (#11, brief §7; :mod:`klynge.health.councils`). Like a merger
+    of regions (``payouts.RegionMerger``): draft → approved → carried out, or withdrawn."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Kladde")
+        APPROVED = "approved", _("Godkendt")
+        CARRIED_OUT = "carried_out", _("Gennemført")
+        WITHDRAWN = "withdrawn", _("Trukket tilbage")
+
+    name = models.CharField(_("navn"), max_length=200)
+    external_id = models.CharField(_("id"), max_length=40)
+    region = models.ForeignKey(
+        "registry.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    municipalities = models.ManyToManyField(Municipality, related_name="+", verbose_name=_("kommuner"))
+    predecessors = models.ManyToManyField(
+        HealthCluster, related_name="council_drafts", verbose_name=_("forgængere")
+    )
+    valid_from = models.DateField(_("gælder fra"))
+    co_chair_region = models.CharField(_("medformand fra regionen"), max_length=200, blank=True)
+    co_chair_municipality = models.CharField(_("medformand fra kommunerne"), max_length=200, blank=True)
+    # The users whose secretariat role on a predecessor is given on the council too when carried out
+    # (they keep the old one, so they still read the predecessor's history).
+    secretariat = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="+", blank=True, verbose_name=_("sekretariat")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    prepared_at = models.DateTimeField(_("forberedt"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("godkendt"), null=True, blank=True)
+    carried_out_at = models.DateTimeField(_("gennemført"), null=True, blank=True)
+    council = models.ForeignKey(
+        HealthCluster,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("rådet"),
+    )
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("trukket tilbage"), null=True, blank=True)
+    withdrawn_reason = models.TextField(_("begrundelse"), blank=True)
+    preview_prepared = models.JSONField(_("forhåndsvisning ved forberedelsen"), default=dict)
+    preview_carried_out = models.JSONField(_("forhåndsvisning ved gennemførelsen"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-valid_from", "-id"]
+        verbose_name = _("kladde til sundhedsråd")
+        verbose_name_plural = _("kladder til sundhedsråd")
+        constraints = [
+            models.CheckConstraint(
+                name="council_draft_four_eyes",
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("prepared_by")),
+            ),
+            models.CheckConstraint(
+                name="council_draft_status_has_people",
+                condition=Q(
+                    status="draft",
+                    approved_by__isnull=True,
+                    carried_out_at__isnull=True,
+                    withdrawn_by__isnull=True,
+                    council__isnull=True,
+                )
+                | Q(
+                    status="approved",
+                    approved_by__isnull=False,
+                    approved_at__isnull=False,
+                    carried_out_at__isnull=True,
+                    withdrawn_by__isnull=True,
+                    council__isnull=True,
+                )
+                | Q(
+                    status="carried_out",
+                    approved_by__isnull=False,
+                    approved_at__isnull=False,
+                    carried_out_at__isnull=False,
+                    council__isnull=False,
+                    withdrawn_by__isnull=True,
+                )
+                | Q(
+                    status="withdrawn",
+                    withdrawn_by__isnull=False,
+                    withdrawn_at__isnull=False,
+                    carried_out_at__isnull=True,
+                    council__isnull=True,
+                ),
+            ),
+            models.CheckConstraint(
+                name="council_draft_valid_from_in_window", condition=db_window("valid_from")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {self.name} ({self.external_id}) {self.valid_from}"
+
+    @property
+    def open(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.APPROVED)

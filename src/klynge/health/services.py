@@ -1495,8 +1495,12 @@ def _council_errors(
     municipalities: Sequence[Municipality],
     predecessors: Sequence[HealthCluster],
     valid_from: Any,
+    exclude_draft: int | None = None,
 ) -> dict[str, list[str]]:
+    """Every refusal of a council, by field. ``exclude_draft``: the council draft being approved or
+    carried out (another open draft with the same id or predecessor is refused)."""
     from klynge.common.dates import window, window_message
+    from klynge.health.models import CouncilDraft
 
     errors: dict[str, list[str]] = {}
 
@@ -1511,6 +1515,34 @@ def _council_errors(
         add(
             "external_id",
             _("Id: %(id)s er brugt af en anden sundhedsklynge; vælg et andet.") % {"id": external_id},
+        )
+    open_drafts = CouncilDraft.objects.filter(
+        status__in=[CouncilDraft.Status.DRAFT, CouncilDraft.Status.APPROVED]
+    )
+    if exclude_draft is not None:
+        open_drafts = open_drafts.exclude(pk=exclude_draft)
+    other = (
+        open_drafts.filter(external_id=str(external_id).strip()).first() if str(external_id).strip() else None
+    )
+    if other is not None:
+        add(
+            "external_id",
+            _(
+                "Id: %(id)s er brugt af kladde nr. %(number)s til et sundhedsråd; vælg et andet, eller træk den tilbage."
+            )
+            % {"id": external_id, "number": other.pk},
+        )
+    for draft in open_drafts.filter(predecessors__in=[c.pk for c in predecessors]).distinct().order_by("pk"):
+        names = ", ".join(
+            sorted(c.name for c in draft.predecessors.all() if c.pk in {p.pk for p in predecessors})
+        )
+        add(
+            "predecessors",
+            _(
+                "Forgængere: %(names)s indgår allerede i kladde nr. %(number)s til et sundhedsråd; brug den, "
+                "eller træk den tilbage først."
+            )
+            % {"names": names, "number": draft.pk},
         )
     span = window()
     if not isinstance(valid_from, dt.date):
@@ -1715,8 +1747,40 @@ def council_create(
       predecessors) is copied, so a population key can be computed until the council enters its own.
 
     The predecessors' unused funds are not moved here: each member's finance officer confirms them
-    (:func:`council_carry_over_confirm`)."""
+    (:func:`council_carry_over_confirm`).
+
+    This is the carrying out: the pages and the demo go through a draft approved by a second person
+    (:mod:`klynge.health.councils`), which calls :func:`council_make` without an actor's access check
+    (the nightly job carries out a due draft)."""
     _council_access(actor, region)
+    return council_make(
+        actor=actor,
+        name=name,
+        external_id=external_id,
+        region=region,
+        municipalities=municipalities,
+        predecessors=predecessors,
+        valid_from=valid_from,
+        co_chair_region=co_chair_region,
+        co_chair_municipality=co_chair_municipality,
+    )
+
+
+@transaction.atomic
+def council_make(
+    *,
+    actor: Any,
+    name: str,
+    external_id: str,
+    region: Region,
+    municipalities: Sequence[Municipality],
+    predecessors: Sequence[HealthCluster],
+    valid_from: dt.date,
+    co_chair_region: str = "",
+    co_chair_municipality: str = "",
+    exclude_draft: int | None = None,
+) -> HealthCluster:
+    """:func:`council_create` without the access check (the caller has checked who acts)."""
     predecessors = list(
         HealthCluster.objects.select_for_update().filter(pk__in=[c.pk for c in predecessors]).order_by("pk")
     )
@@ -1727,6 +1791,7 @@ def council_create(
         municipalities=municipalities,
         predecessors=predecessors,
         valid_from=valid_from,
+        exclude_draft=exclude_draft,
     )
     if errors:
         raise ValidationError(errors)

@@ -458,6 +458,9 @@ class _Builder:
             self.users["okonomi-aalborg"],
             post=self.with_runs,
         )
+        if self.with_runs:
+            # #11: Sundhedsråd Aalborg of 1 January 2027, prepared by "admin-2" for "admin" to approve
+            health_demo.prepare_council(self.users["admin-2"], self.users["sekretariat-aalborg"])
         for minute, (day, _order, step) in enumerate(sorted(self.steps, key=lambda s: (s[0], s[1]))):
             when = dt.datetime.combine(day, dt.time(9, 0), self.zone) + dt.timedelta(minutes=minute % 480)
             with recorded_at(when):  # the audit trail is append-only: entries get their day when written

@@ -8,15 +8,23 @@ Amounts travel as text: the service (:func:`klynge.health.services.clean_amount`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from klynge.health.models import ChartFunction, EvaluationQuestion, HealthMember, Initiative
+from klynge.health.models import (
+    ChartFunction,
+    EvaluationQuestion,
+    HealthCluster,
+    HealthMember,
+    Initiative,
+    Municipality,
+)
 from klynge.health.services import Party
+from klynge.registry.models import Region
 from klynge.web.forms import ServiceForm, date_field
 
 AMOUNT_ATTRS = {"inputmode": "decimal", "autocomplete": "off"}
@@ -353,3 +361,70 @@ class MoneyFlowFilter(forms.Form):
             self.fields[name].error_messages["invalid_choice"] = format_lazy(
                 "{}: {}", self.fields[name].label, _("vælg en af mulighederne på listen.")
             )
+
+
+# --- Health councils (#11) ------------------------------------------------------------------------------
+
+
+class ClusterChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.region.name})"
+
+
+class CouncilDraftForm(HealthForm):
+    """Prepare a health council (sundhedsråd) as a draft; a second person approves it
+    (:func:`klynge.health.councils.council_prepare`)."""
+
+    predecessors = ClusterChoices(
+        label=_("Sundhedsklynger, rådet afløser"),
+        queryset=HealthCluster.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("De ophører dagen før rådets første dag; igangværende indsatser fortsætter i rådet."),
+    )
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none(), to_field_name="code")
+    municipalities = forms.ModelMultipleChoiceField(
+        label=_("Kommuner"),
+        queryset=Municipality.objects.none(),
+        to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("En kommune hører til ét sundhedsråd."),
+    )
+    name = forms.CharField(label=_("Navn"), max_length=200, help_text=_("Fx Sundhedsråd Nordjylland."))
+    external_id = forms.CharField(label=_("Id"), max_length=40, help_text=_("Fx SR-NORDJYLLAND."))
+    valid_from = date_field(_("Første dag"), help_text=_("Altid en 1. januar, fx 01.01.2027."))
+    carry_secretariat = forms.BooleanField(
+        label=_("Forgængernes sekretariat får rollen i rådet (og beholder den gamle)"),
+        required=False,
+        initial=True,
+    )
+
+    def __init__(self, *args: Any, clusters: Any, regions: Any, municipalities: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(Any, self.fields["predecessors"]).queryset = clusters
+        cast(Any, self.fields["region"]).queryset = regions
+        cast(Any, self.fields["municipalities"]).queryset = municipalities
+
+
+class CouncilWithdrawForm(HealthForm):
+    withdrawn_reason = forms.CharField(
+        label=_("Begrundelse"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ExecutorChangeForm(HealthForm):
+    """From a year, another member carries out the initiative (:func:`services.executor_change`)."""
+
+    member_from = forms.ChoiceField(label=_("Udførende part indtil nu"))
+    member_to = forms.ChoiceField(label=_("Ny udførende part"))
+    from_year = year_field(_("Fra år"), help_text=_("Det første år, den nye part udfører indsatsen."))
+
+    def __init__(
+        self, *args: Any, executors: Sequence[HealthMember], members: Sequence[HealthMember], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.by_pk = {str(m.pk): m for m in members}
+        cast(Any, self.fields["member_from"]).choices = [("", _("Vælg medlem")), *member_choices(executors)]
+        cast(Any, self.fields["member_to"]).choices = [("", _("Vælg medlem")), *member_choices(members)]
+
+    def member(self, name: str) -> HealthMember:
+        return self.by_pk[self.cleaned_data[name]]

@@ -11,6 +11,7 @@ from klynge.web.views import (
     economy,
     health,
     health_catalogue,
+    health_councils,
     health_initiatives,
     health_reports,
     home,
@@ -168,6 +169,23 @@ urlpatterns = [
         "sundhedsklynger/<int:pk>/indsatser/<int:initiative_pk>/spoergsmaal/",
         health_initiatives.question_add,
         name="health_question_add",
+    ),
+    # Health councils (#11): prepared as a draft, approved by a second person; the executing party
+    path(
+        "sundhedsklynger/<int:pk>/indsatser/<int:initiative_pk>/udfoerende-part/",
+        health_councils.executor_change,
+        name="health_executor_change",
+    ),
+    path("sundhedsraad/", health_councils.draft_list, name="health_council_drafts"),
+    path("sundhedsraad/ny/", health_councils.draft_create, name="health_council_draft_create"),
+    path("sundhedsraad/<int:pk>/", health_councils.draft_detail, name="health_council_draft"),
+    path(
+        "sundhedsraad/<int:pk>/godkend/", health_councils.draft_approve, name="health_council_draft_approve"
+    ),
+    path(
+        "sundhedsraad/<int:pk>/traek-tilbage/",
+        health_councils.draft_withdraw,
+        name="health_council_draft_withdraw",
     ),
     path("sundhedsklynger/<int:pk>/konteringer.csv", health.postings_csv, name="health_postings_csv"),
     path("sundhedsklynger/<int:pk>/pengestroemme/", health_reports.money_flow, name="health_money_flow"),

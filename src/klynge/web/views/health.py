@@ -146,7 +146,16 @@ def cluster_list(request: HttpRequest) -> HttpResponse:
         .order_by("name")
     )
     section = "health" if access.health_clusters(user, Action.EDIT).exists() else "health_clusters"
-    return render(request, "web/health/cluster_list.html", {"clusters": clusters, "section": section})
+    return render(
+        request,
+        "web/health/cluster_list.html",
+        {"clusters": clusters, "section": section, "may_councils": _may_councils(user)},
+    )
+
+
+def _may_councils(user: Any) -> bool:
+    """#11: an administrator or a region officer prepares and approves health councils."""
+    return access.regions(user, Action.ADMINISTER).exists()
 
 
 def _cluster_page(
@@ -181,6 +190,7 @@ def _cluster_page(
         "initiatives": cluster.initiatives.order_by("starts_on", "title"),
         "report_links": report_links(cluster),
         "may_edit": editable,
+        "may_councils": _may_councils(user),
         "failed": failed,
         "section": "health" if editable else "health_clusters",
     }

@@ -32,6 +32,7 @@ from klynge.health.models import BudgetLine, HealthCluster, HealthMember, Initia
 from klynge.web.health_forms import BudgetLineForm, CostForm, EvaluationForm, InitiativeForm, QuestionForm
 from klynge.web.views.common import actor
 from klynge.web.views.health import health_cluster, initiative_rows, may_edit, members_of
+from klynge.web.views.health_councils import executor_form
 
 ZERO = Decimal("0.00")
 PARTIES = Prefetch(
@@ -204,6 +205,7 @@ def _detail(
                 initial=EvaluationForm.initial_for(initiative, questions),
             ),
             "question_form": QuestionForm(prefix="spoergsmaal"),
+            "executor_form": executor_form(initiative),  # #11: another executing party from a year
         }
         for name, form in forms.items():
             context[name] = failed if failed is not None and failed.prefix == form.prefix else form
