@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "klynge.payouts",
     "klynge.health",
     "klynge.api",
+    "klynge.notices",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +197,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "klyngeokonomi@example.invalid")
 SITE_URL = os.environ.get("KLYNGE_SITE_URL", "http://127.0.0.1:8000")
+# Reminders of an unpaid claim (#13, klynge notify): every this many days after its deadline; per
+# region code in CLAIM_REMINDER_DAYS_BY_REGION, e.g. {"1081": 7}.
+CLAIM_REMINDER_DAYS = int(os.environ.get("KLYNGE_CLAIM_REMINDER_DAYS", "14"))
+CLAIM_REMINDER_DAYS_BY_REGION: dict[str, int] = {}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("konto/", include("klynge.web.account_urls")),  # two-factor, security, locks (#10)
     path("konto/", include("django.contrib.auth.urls")),
     path("api/", api.urls),
+    path("", include("klynge.notices.urls")),  # the notices page (#13)
     path("", include("klynge.web.urls")),
 ]
 

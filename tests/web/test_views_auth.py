@@ -33,24 +33,27 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page(client: Client, cluster:
         assert response["Location"].startswith(reverse("login"))
 
 
-def test_a_coordinator_logging_in_lands_on_their_cluster(
+def test_a_coordinator_logging_in_lands_on_their_inbox_for_their_cluster(
     client: Client, cluster: Any, coordinator: Any
 ) -> None:
+    """#13: the first page after login says what is waiting, per role (the cluster is in the menu)."""
     response = client.post(
         reverse("login"), {"username": coordinator.username, "password": "demo-pass-123"}, follow=True
     )
-    assert response.redirect_chain[-1][0] == reverse("cluster_detail", args=[cluster.pk])
-    assert cluster.name in response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("home")
+    html = response.content.decode()
+    assert f"Klyngekoordinator, {cluster.name}" in html
+    assert reverse("cluster_detail", args=[cluster.pk]) in html
 
 
-def test_a_region_officer_logging_in_lands_on_the_region_cluster_list(
-    client: Client, officer: Any, cluster: Any
-) -> None:
+def test_a_region_officer_logging_in_lands_on_their_inbox(client: Client, officer: Any, cluster: Any) -> None:
     response = client.post(
         reverse("login"), {"username": "officer", "password": "demo-pass-123"}, follow=True
     )
-    assert response.redirect_chain[-1][0] == reverse("cluster_list")
-    assert cluster.name in response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("home")
+    html = response.content.decode()
+    assert "Regional sagsbehandler, Region Nordjylland" in html
+    assert reverse("cluster_list") in html  # the menu
 
 
 def test_an_administrator_logging_in_lands_on_the_region_list(client: Client, admin_user: Any) -> None:
