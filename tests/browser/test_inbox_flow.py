@@ -1,0 +1,101 @@
+"""The inbox in a real browser (#13): each role follows a link on the first page after login to the
+finished task; the page passes axe at 1280 and 390 px."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from klynge.payouts import runs
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_the_approver_goes_from_the_inbox_to_the_run_and_approves_it(
+    page: Page,
+    log_in: Callable[[str], None],
+    axe: Callable[[str], None],
+    officer: Any,
+    approver: Any,
+    cluster: Any,
+    region: Any,
+    with_password: Callable[[Any], Any],
+) -> None:
+    with_password(approver)
+    runs.run_prepare(actor=officer, region=region, run_date=timezone.localdate())
+    log_in(approver.username)
+    expect(page.get_by_role("heading", name="Regional godkender, Region Nordjylland")).to_be_visible()
+    axe("approver's inbox, 1280 px")
+    page.set_viewport_size({"width": 390, "height": 844})
+    axe("approver's inbox, 390 px")
+    page.get_by_role("link", name="venter på din godkendelse").click()
+    page.get_by_role("button", name="Godkend kørslen").click()
+    expect(page.get_by_text("Kørslen er godkendt og kan nu frigives.")).to_be_visible()
+    page.goto("/")
+    expect(page.get_by_text("Intet venter på dig her.")).to_be_visible()
+
+
+def test_the_coordinator_goes_from_a_missing_item_to_the_completion_page(
+    page: Page,
+    log_in: Callable[[str], None],
+    axe: Callable[[str], None],
+    coordinator: Any,
+    cluster: Any,
+) -> None:
+    log_in(coordinator.username)
+    axe("coordinator's inbox")
+    page.get_by_role("link", name="Bekræft, at alle klyngens praksis er registreret.").click()
+    expect(page).to_have_url(f"{page.url.split('/klynger/')[0]}/klynger/{cluster.pk}/faerdigmeld/")
+    page.get_by_label("Jeg bekræfter, at alle klyngens praksis er registreret").check()
+    page.get_by_role("button", name="Gem bekræftelsen").click()
+    page.goto("/")
+    expect(page.get_by_role("link", name="Bekræft, at alle klyngens praksis er registreret.")).to_have_count(
+        0
+    )
+
+
+def test_the_ssu_member_goes_from_a_new_report_to_the_initiative(
+    page: Page,
+    log_in: Callable[[str], None],
+    axe: Callable[[str], None],
+    make_user: Callable[..., Any],
+    admin_user: Any,
+) -> None:
+    import datetime as dt
+
+    from klynge.health import services
+    from klynge.health.models import Municipality
+    from klynge.registry.models import Region
+
+    region = Region.objects.get(code="1084")
+    cluster = services.cluster_create(
+        actor=admin_user,
+        external_id="SK-B",
+        name="Sundhedsklynge B",
+        region=region,
+        municipalities=[Municipality.objects.get(code="101")],
+    )
+    member = cluster.members.get(municipality__code="101")
+    year = timezone.localdate().year
+    initiative = services.initiative_save(
+        actor=admin_user,
+        cluster=cluster,
+        title="Hjerterehabilitering",
+        function_code="4.62.88",
+        key_type="equal",
+        starts_on=dt.date(year - 1, 1, 1),
+        ends_on=dt.date(year - 1, 12, 31),
+        parties=[services.Party(member, executes=True)],
+    )
+    type(initiative).objects.filter(pk=initiative.pk).update(
+        status="reported", reported_on=timezone.localdate()
+    )
+    make_user("ssu_reader", username="ssu-b", region=region)
+    log_in("ssu-b")
+    axe("SSU member's inbox")
+    page.get_by_role("link", name="Ny afrapportering: Hjerterehabilitering").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hjerterehabilitering")
