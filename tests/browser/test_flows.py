@@ -28,8 +28,10 @@ def test_a_coordinator_completes_the_cluster_and_the_region_sees_it_completed(
     with_password(officer)
     cluster_url = f"/klynger/{cluster.pk}/"
 
-    # The coordinator lands on the cluster page and adds a practice.
+    # The coordinator lands on the inbox (#13), goes to the cluster page and adds a practice.
     log_in(coordinator.username)
+    expect(page).to_have_url(live_server.url + "/")
+    page.get_by_role("link", name="Min klynge").click()
     expect(page).to_have_url(live_server.url + cluster_url)
     expect(page.get_by_role("heading", level=1)).to_have_text("Klynge Nord")
     page.get_by_role("link", name="Tilføj praksis").first.click()
@@ -67,6 +69,7 @@ def test_a_coordinator_completes_the_cluster_and_the_region_sees_it_completed(
     # The region officer sees it completed in the list, and can narrow the list as they type (htmx).
     page.get_by_role("button", name="Log af").click()
     log_in("officer")
+    page.goto("/klynger/")
     row = page.get_by_role("row", name="Klynge Nord")
     expect(row).to_contain_text("Færdigmeldt")
     expect(page.get_by_role("row", name="Klynge Syd")).to_contain_text("Under oprettelse")
