@@ -99,3 +99,38 @@ def test_the_ssu_member_goes_from_a_new_report_to_the_initiative(
     axe("SSU member's inbox")
     page.get_by_role("link", name="Ny afrapportering: Hjerterehabilitering").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hjerterehabilitering")
+
+
+def test_the_finance_officer_goes_from_the_inbox_to_confirm_the_carry_over(
+    page: Page,
+    log_in: Callable[[str], None],
+    axe: Callable[[str], None],
+    make_user: Callable[..., Any],
+    admin_user: Any,
+) -> None:
+    from klynge.health import services
+    from klynge.health.models import CarryOver, Municipality
+    from klynge.registry.models import Region
+
+    cluster = services.cluster_create(
+        actor=admin_user,
+        external_id="SK-F",
+        name="Sundhedsklynge F",
+        region=Region.objects.get(code="1084"),
+        municipalities=[Municipality.objects.get(code="147")],
+    )
+    member = cluster.members.get(municipality__code="147")
+    year = timezone.localdate().year - 1
+    services.funds_set(actor=admin_user, member=member, year=year, amount="5000.00")
+    make_user("finance_officer", username="finance-f", organisation_code="147")
+    log_in("finance-f")
+    axe("finance officer's inbox")
+    page.get_by_role("link", name=f"Sundhedsklynge F: 5.000,00 kr. ubrugt fra {year}").click()
+    page.locator("summary", has_text=f"Bekræft videreførsel for {member.name}").first.click()
+    page.locator(f"#id_co-{member.pk}-from_year").fill(str(year))
+    page.locator(f"#id_co-{member.pk}-amount").fill("5000,00")
+    page.get_by_role("button", name="Bekræft videreførsel").first.click()
+    expect(page.get_by_text("er bekræftet for").first).to_be_visible()
+    assert CarryOver.objects.filter(member=member, from_year=year).exists()
+    page.goto("/")
+    expect(page.get_by_text("ubrugt fra")).to_have_count(0)
