@@ -165,3 +165,40 @@ def test_several_assignments_each_get_their_section(
     html = home(login(user))
     assert "Regional godkender, Region Nordjylland" in html
     assert "SSU-medlem / medformand, Region Nordjylland" in html
+
+
+def test_the_officer_sees_overdue_claims_and_years_without_a_rate(
+    login: Callable[[Any], Client], officer: Any, approver: Any, cluster: Any, region: Any
+) -> None:
+    from decimal import Decimal
+
+    from klynge.payouts.models import PayoutRun, RepaymentClaim
+    from klynge.payouts.rates import missing_rates
+
+    today = timezone.localdate()
+    run = PayoutRun.objects.create(
+        region=region,
+        run_date=today - dt.timedelta(days=40),
+        status=PayoutRun.Status.RELEASED,
+        prepared_by=officer,
+        approved_by=approver,
+        approved_at=timezone.now(),
+        released_by=officer,
+        released_at=timezone.now(),
+    )
+    claim = RepaymentClaim.objects.create(
+        run=run,
+        cluster=cluster,
+        amount=Decimal("100.00"),
+        reason="startup_fee_repayment",
+        rule="A7",
+        due_on=today - dt.timedelta(days=1),
+    )
+    client = login(officer)
+    html = home(client)
+    assert "1 krav er ikke betalt til fristen" in html
+    assert reverse("region_dashboard", args=[region.code]) in html
+    for missing in missing_rates(region):
+        assert missing.message() in html
+    claim.repayments.create(amount=Decimal("100.00"), received_on=today, recorded_by=officer)
+    assert "ikke betalt til fristen" not in home(client)
