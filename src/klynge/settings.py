@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The idle expiry moves on at most once a minute, not a session write per request (#12).
+    "klynge.accounts.sessions.SlidingSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # An API body over the limit answers 413 before anything reads it, in the request's language (#10).
     "klynge.api.limits.BodyLimitMiddleware",
@@ -156,7 +158,7 @@ OTP_TOTP_ISSUER = "Klyngeøkonomi"
 # on logout (which ends every session of the user, everywhere).
 KLYNGE_SESSION_IDLE_MINUTES = int(os.environ.get("KLYNGE_SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_AGE = KLYNGE_SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # klynge.accounts.sessions.SlidingSessionMiddleware moves it on
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Danish first; English through Django's i18n. Danish is the source language of our own strings.
