@@ -108,3 +108,37 @@ def test_a_file_with_problems_is_not_prepared(tmp_path: Path, make_user: Any) ->
     assert not RegionMerger.objects.exists()
     with pytest.raises(CommandError, match=r"^--user: der er ingen aktiv bruger nogen"):
         run(write(tmp_path, "2027-01-01"), "--user", "nogen")
+
+
+def test_a_refused_merger_due_does_not_stop_the_others(tmp_path: Path, make_user: Any) -> None:
+    """The nightly ``--due``: a merger refused on its day (here: an open run) stays approved with its
+    reason on standard error; the next one is still carried out; the exit status is 1."""
+    from klynge.payouts import mergers, reorganise
+
+    first, second = make_user("admin", username="forbereder"), make_user("admin", username="godkender")
+    officer = make_user("region_officer", username="officer-h", region=Region.objects.get(code="1084"))
+    made = []
+    for merge, code in ((["1084", "1085"], "1086"), (["1081", "1082"], "1087")):
+        document, problems = reorganise.check_document(
+            {
+                "format": "klynge-reorganise/1",
+                "date": "2027-01-01",
+                "regions": {"merge": merge, "into": {"code": code, "name": f"Region {code}"}},
+            }
+        )
+        assert problems == [] and document is not None
+        made.append(
+            mergers.merger_approve(
+                actor=second, merger=mergers.merger_prepare(actor=first, document=document)
+            )
+        )
+    RegionMerger.objects.update(effective_on=D(2026, 12, 1))
+    runs.run_prepare(actor=officer, region=Region.objects.get(code="1084"), run_date=D(2026, 11, 20))
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match=r"^1 sammenlægning\(er\) kunne ikke gennemføres") as failed:
+        call_command("reorganise", "--due", stdout=out, stderr=err)
+    assert failed.value.returncode == 1
+    assert f"{made[0].pk}: " in err.getvalue() and "åben udbetalingskørsel" in err.getvalue()
+    assert f"Sammenlægning nr. {made[1].pk} er gennemført" in out.getvalue()
+    statuses = dict(RegionMerger.objects.values_list("pk", "status"))
+    assert statuses == {made[0].pk: "approved", made[1].pk: "carried_out"}

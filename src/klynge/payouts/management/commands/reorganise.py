@@ -126,17 +126,27 @@ class Command(BaseCommand):
             )
 
     def _due(self) -> None:
-        done = 0
+        """Carry out every approved merger whose day has come. One that is refused stays approved with
+        its reasons on standard error; the others are still carried out; the exit status is then 1."""
+        done = refused = 0
         for merger in list(mergers.mergers_due()):
             try:
                 merger = mergers.merger_carry_out(merger=merger)
             except ValidationError as exc:
-                self._refused(exc, prefix=f"{merger.pk}: ")
+                refused += 1
+                for message in (m for values in exc.message_dict.values() for m in values):
+                    self.stderr.write(f"{merger.pk}: {message}")
+                continue
             done += 1
             self.stdout.write(
                 f"Merger {merger.pk} carried out: {merger.successor_name} from {merger.effective_on}."
                 if self.en
                 else f"Sammenlægning nr. {merger.pk} er gennemført: {merger.successor_name} fra {merger.effective_on}."
+            )
+        if refused:
+            self._fail(
+                f"{refused} merger(s) due could not be carried out (above); they stay approved.",
+                f"{refused} sammenlægning(er) kunne ikke gennemføres (ovenfor); de forbliver godkendt.",
             )
         if not done:
             self.stdout.write("No merger is due." if self.en else "Ingen sammenlægning skal gennemføres.")
