@@ -498,4 +498,12 @@ def council_carry_out(
         before={"status": CouncilDraft.Status.APPROVED},
         after={"status": draft.status, "council": council.pk, "roles_given": given},
     )
+    done = draft.pk
+    transaction.on_commit(lambda: _tell(done))
     return draft
+
+
+def _tell(draft_pk: int) -> None:
+    from klynge.health.council_mail import send_council_created
+
+    send_council_created(draft_pk)
