@@ -424,6 +424,56 @@ def _year_ended(year: int, field: str) -> None:
         )
 
 
+def _carry_over_create(
+    *,
+    actor: Any,
+    member: HealthMember,
+    from_year: int,
+    amount: Any,
+    note: str,
+    into: HealthMember | None = None,
+) -> CarryOver:
+    """The checks every confirmed carry-over shares (a positive amount, a year not posted, one
+    confirmation per member and year, never more than is unused) and the row; into the next year of
+    the member's own cluster, or ``into`` a successor council's member (#11)."""
+    value = clean_amount(amount, "amount", _("Beløb"))
+    if value <= 0:
+        raise _refuse("amount", _("Beløb: skal være større end 0 kr."))
+    _frozen(member.cluster, from_year, "from_year", _("Videreførsel"))
+    HealthMember.objects.select_for_update().get(pk=member.pk)  # one confirmation at a time per member
+    if CarryOver.objects.filter(member=member, from_year=from_year, withdrawn_at__isnull=True).exists():
+        raise _refuse(
+            "from_year",
+            _(
+                "Videreførsel fra %(year)s er allerede bekræftet for %(member)s; træk den tilbage først, "
+                "hvis beløbet skal ændres."
+            )
+            % {"year": from_year, "member": member.name},
+        )
+    left = unused(member, from_year)
+    if value > left:
+        raise _refuse(
+            "amount",
+            _("Beløb: %(amount)s kr. er mere end de %(left)s kr., %(member)s har tilbage af %(year)s.")
+            % {
+                "amount": format_dkk(value),
+                "left": format_dkk(max(left, Decimal(0))),
+                "member": member.name,
+                "year": from_year,
+            },
+        )
+    obj = CarryOver.objects.create(
+        member=member,
+        into=into,
+        from_year=from_year,
+        amount=value,
+        confirmed_by=actor,
+        confirmed_at=timezone.now(),
+        note=note,
+    )
+    return obj
+
+
 @transaction.atomic
 def carry_over_confirm(
     *, actor: Any, member: HealthMember, from_year: int, amount: Any, note: str = ""
@@ -457,40 +507,8 @@ def carry_over_confirm(
             },
         )
     _year_ended(from_year, "from_year")
-    value = clean_amount(amount, "amount", _("Beløb"))
-    if value <= 0:
-        raise _refuse("amount", _("Beløb: skal være større end 0 kr."))
-    _frozen(member.cluster, from_year, "from_year", _("Videreførsel"))
-    HealthMember.objects.select_for_update().get(pk=member.pk)  # one confirmation at a time per member
-    if CarryOver.objects.filter(member=member, from_year=from_year, withdrawn_at__isnull=True).exists():
-        raise _refuse(
-            "from_year",
-            _(
-                "Videreførsel fra %(year)s er allerede bekræftet for %(member)s; træk den tilbage først, "
-                "hvis beløbet skal ændres."
-            )
-            % {"year": from_year, "member": member.name},
-        )
-    left = unused(member, from_year)
-    if value > left:
-        raise _refuse(
-            "amount",
-            _("Beløb: %(amount)s kr. er mere end de %(left)s kr., %(member)s har tilbage af %(year)s.")
-            % {
-                "amount": format_dkk(value),
-                "left": format_dkk(max(left, Decimal(0))),
-                "member": member.name,
-                "year": from_year,
-            },
-        )
-    obj = CarryOver.objects.create(
-        member=member,
-        from_year=from_year,
-        amount=value,
-        confirmed_by=actor,
-        confirmed_at=timezone.now(),
-        note=note,
-    )
+    obj = _carry_over_create(actor=actor, member=member, from_year=from_year, amount=amount, note=note)
+    value = obj.amount
     # what is carried into the next year counts there: its own carry-over must still be covered
     _carry_overs_hold(member.cluster, [from_year + 1], "amount", _("Beløb"))
     _audit(
@@ -2004,41 +2022,10 @@ def council_carry_over_confirm(*, actor: Any, member: HealthMember, amount: Any,
         )
     from_year = council.valid_from.year - 1
     _year_ended(from_year, "from_year")
-    value = clean_amount(amount, "amount", _("Beløb"))
-    if value <= 0:
-        raise _refuse("amount", _("Beløb: skal være større end 0 kr."))
-    _frozen(cluster, from_year, "from_year", _("Videreførsel"))
-    HealthMember.objects.select_for_update().get(pk=member.pk)  # one confirmation at a time per member
-    if CarryOver.objects.filter(member=member, from_year=from_year, withdrawn_at__isnull=True).exists():
-        raise _refuse(
-            "from_year",
-            _(
-                "Videreførsel fra %(year)s er allerede bekræftet for %(member)s; træk den tilbage først, "
-                "hvis beløbet skal ændres."
-            )
-            % {"year": from_year, "member": member.name},
-        )
-    left = unused(member, from_year)
-    if value > left:
-        raise _refuse(
-            "amount",
-            _("Beløb: %(amount)s kr. er mere end de %(left)s kr., %(member)s har tilbage af %(year)s.")
-            % {
-                "amount": format_dkk(value),
-                "left": format_dkk(max(left, Decimal(0))),
-                "member": member.name,
-                "year": from_year,
-            },
-        )
-    obj = CarryOver.objects.create(
-        member=member,
-        into=into,
-        from_year=from_year,
-        amount=value,
-        confirmed_by=actor,
-        confirmed_at=timezone.now(),
-        note=note,
+    obj = _carry_over_create(
+        actor=actor, member=member, from_year=from_year, amount=amount, note=note, into=into
     )
+    value = obj.amount
     _audit(
         actor,
         "health.council_carry_over",
