@@ -57,6 +57,17 @@ def _assignments(user: Any) -> list[RoleAssignment]:
     return cached
 
 
+def scope_key(user: Any) -> str:
+    """The user's roles and their scopes as one string: everyone with the same key may see and do the
+    same (#12: pages keep what only access decides under this key). Role changes in Django's admin write
+    no audit entry, so what a user's roles give is kept under this key, not only the audit trail's."""
+    parts = sorted(
+        f"{a.role}/{a.region_id}/{a.gp_cluster_id}/{a.health_cluster_id}/{a.organisation_code}"
+        for a in _assignments(user)
+    )
+    return f"{int(bool(getattr(user, 'is_superuser', False)))}:{','.join(parts)}"
+
+
 def is_admin(user: Any) -> bool:
     return bool(getattr(user, "is_superuser", False)) or any(a.role == Role.ADMIN for a in _assignments(user))
 

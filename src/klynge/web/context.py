@@ -123,6 +123,23 @@ def _role_names(user: Any) -> list[str]:
     return names
 
 
+def _kept_items(user: Any) -> list[NavItem]:
+    """The menu, made once per state of the data, day, language and the user's roles (#12)."""
+    from klynge.web.kept import kept
+
+    return kept(
+        "nav-items",
+        lambda: [NavItem(str(i.label), i.url, i.section) for i in _items(user)],
+        access.scope_key(user),
+    )
+
+
+def _kept_role_names(user: Any) -> list[str]:
+    from klynge.web.kept import kept
+
+    return kept("nav-role-names", lambda: _role_names(user), access.scope_key(user))
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     context: dict[str, Any] = {"icons": static("dkfds/img/all-svg-icons.svg")}
     user = getattr(request, "user", None)
@@ -132,6 +149,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         **context,
         "nav_roles": access.roles(user),
-        "nav_items": partial(_items, user),
-        "nav_role_names": partial(_role_names, user),
+        "nav_items": partial(_kept_items, user),
+        "nav_role_names": partial(_kept_role_names, user),
     }

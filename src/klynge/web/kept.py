@@ -1,11 +1,17 @@
-"""Figures the pages compute from all the facts (the engine's runs, a health cluster's year overview),
-kept in Django's cache until the next recorded change (#12).
+"""Figures and page fragments computed from all the facts, kept in Django's cache until the next
+recorded change (#12).
 
 Every change of the facts, rates, runs, repayments and health figures is one service call that writes
 one entry in the append-only audit trail, so the trail's newest entry names the state of the data: a
-figure computed at that state is right until a newer entry exists. The key also holds the day (the
-figures are as of today) and the language (some carry translated words). The cache is Django's
-default, one per process: a worker computes a figure once per change.
+figure computed at that state is right until a newer entry exists. Django's admin writes no audit
+entry but logs every change it makes in its own log, so that log's newest entry is part of the state
+too. The key also holds the day (the figures are as of today) and the language (some carry translated
+words). The cache is Django's default, one per process: a worker computes a figure once per change.
+
+``{% kept "name" part ... %}`` (``klynge_web``) keeps a fragment of a page the same way, for everyone
+whose roles and scopes are the same (:func:`klynge.accounts.access.scope_key`): a fragment must show
+only what the user's access decides, nothing of the person (no form with a CSRF token, no "you
+prepared this run").
 """
 
 from __future__ import annotations
@@ -14,33 +20,57 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db.models import Max
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import get_language
-
-from klynge.audit.models import AuditEntry
 
 T = TypeVar("T")
 SECONDS = 3600  # the longest a figure is kept (a newer change ends it at once)
 
 
-def recorded_version() -> int:
-    """The newest entry of the audit trail (0 before the first)."""
-    return AuditEntry.objects.aggregate(newest=Max("pk"))["newest"] or 0
+def recorded_version() -> str:
+    """The newest entry of the audit trail and of Django admin's log ("0.0" before the first)."""
+    from django.contrib.admin.models import LogEntry
+
+    from klynge.audit.models import AuditEntry
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(id) FROM {AuditEntry._meta.db_table}), "  # noqa: S608 - table names
+            f"(SELECT MAX(id) FROM {LogEntry._meta.db_table})"
+        )
+        audit, admin = cursor.fetchone()
+    return f"{audit or 0}.{admin or 0}"
 
 
-def kept(name: str, compute: Callable[[], T], *parts: object) -> T:
-    """``compute()``, or what it gave at the same state of the data, day and language."""
-    key = ":".join(
+def kept_key(name: str, *parts: object) -> str:
+    """The cache key of ``name`` with ``parts`` at today's state of the data, day and language."""
+    return ":".join(
         [
             "klynge",
             name,
             *map(str, parts),
             timezone.localdate().isoformat(),
             get_language() or "",
-            str(recorded_version()),
+            recorded_version(),
         ]
     )
+
+
+def kept(name: str, compute: Callable[[], T], *parts: object) -> T:
+    """``compute()``, or what it gave at the same state of the data, day and language."""
+    key = kept_key(name, *parts)
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, SECONDS)
+    return found
+
+
+def kept_for_good(name: str, compute: Callable[[], T], *parts: object) -> T:
+    """``compute()`` of something that never changes once made (a released run's payout explained in
+    words: a released run is frozen by the database), kept per language only."""
+    key = ":".join(["klynge", name, *map(str, parts), get_language() or ""])
     found = cache.get(key)
     if found is None:
         found = compute()

@@ -90,3 +90,37 @@ def region_moves(region: Any = None, cluster: Any = None) -> list[Any]:
     from klynge.web.selectors import region_moves as moves
 
     return moves(region=region, cluster=cluster)
+
+
+class KeptNode(template.Node):
+    def __init__(self, nodelist: template.NodeList, name: str, parts: list[Any]) -> None:
+        self.nodelist, self.name, self.parts = nodelist, name, parts
+
+    def render(self, context: template.Context) -> str:
+        from django.core.cache import cache
+
+        from klynge.accounts import access
+        from klynge.web.kept import SECONDS, kept_key
+
+        request = context.get("request")
+        scope = access.scope_key(getattr(request, "user", None))
+        key = kept_key(self.name, scope, *(part.resolve(context) for part in self.parts))
+        html = cache.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            cache.set(key, html, SECONDS)
+        return str(html)
+
+
+@register.tag("kept")
+def kept_fragment(parser: template.base.Parser, token: template.base.Token) -> KeptNode:
+    """``{% kept "name" part ... %}…{% endkept %}``: the fragment as rendered at the same state of the
+    data, day and language, for everyone with the same roles and scopes (:mod:`klynge.web.kept`; #12).
+    Only for what access alone decides: never a form (CSRF token) or anything of the person."""
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("{% kept %} needs a name")
+    nodelist = parser.parse(("endkept",))
+    parser.delete_first_token()
+    name = bits[1].strip("\"'")
+    return KeptNode(nodelist, name, [parser.compile_filter(bit) for bit in bits[2:]])

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from klynge.accounts import access
@@ -57,19 +58,20 @@ def cluster_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cluster = selectors.cluster(user, pk)
     can_edit = access.can(user, Action.EDIT, cluster)
     items = checklist(cluster)
-    audit = selectors.audit_trail(cluster)
+    # The practices, documents and changes are read only when the page's kept part is made (#12).
+    audit = SimpleLazyObject(lambda: list(selectors.audit_trail(cluster)))
     return render(
         request,
         "web/cluster_detail.html",
         {
             "cluster": cluster,
-            "rows": selectors.member_rows(cluster),
-            "documents": selectors.documents(cluster),
+            "rows": SimpleLazyObject(lambda: selectors.member_rows(cluster)),
+            "documents": SimpleLazyObject(lambda: list(selectors.documents(cluster))),
             "checklist": items,
             "missing": [i for i in items if not i.done],
             "coordinators": selectors.coordinators(cluster),
-            "audit": audit[:20],
-            "older_audit": audit[20:],
+            "audit": SimpleLazyObject(lambda: audit[:20]),
+            "older_audit": SimpleLazyObject(lambda: audit[20:]),
             "can_edit": can_edit,
             "section": "my_cluster" if Role.COORDINATOR in access.roles(user) else "clusters",
         },

@@ -8,6 +8,7 @@ for the region's officers and approvers and administrators (404 for anyone else)
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from klynge.accounts import access
@@ -31,7 +33,7 @@ from klynge.payouts.notifications import claim_letter, claim_reason
 from klynge.payouts.run_lines import explained
 from klynge.registry.models import GpCluster, Region
 from klynge.web import selectors
-from klynge.web.kept import kept
+from klynge.web.kept import kept, kept_for_good
 from klynge.web.views.common import actor
 
 OVERVIEW_PAGE = 50  # clusters to a page of the region's overview
@@ -106,6 +108,10 @@ def _next_run(cluster: GpCluster, day: dt.date) -> dict[str, Any]:
     }
 
 
+def _payout_lines(payout: Any) -> list[Any]:
+    return explained(payout.lines.all())
+
+
 @login_required
 def cluster_economy(request: HttpRequest, pk: int) -> HttpResponse:
     """The cluster's money: the statement per year, every released payout and claim explained,
@@ -117,9 +123,11 @@ def cluster_economy(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "payout": p,
             "arrival": _arrival(p.arrival_from, p.arrival_to),
-            "lines": explained(p.lines.all()),
+            # A released payout never changes (#12): its words are made once per language.
+            "lines": kept_for_good("payout-lines", partial(_payout_lines, p), p.pk),
         }
-        for p in statements.released_payouts(cluster)
+        # The lines are read only for a payout whose words are not kept yet.
+        for p in statements.released_payouts(cluster).prefetch_related(None)
     ]
     completed = cluster.status == GpCluster.Status.COMPLETED
     open_run = runs.open_run(cluster.region)
@@ -254,7 +262,8 @@ def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             "region": region,
             "today": day,
             "next_run": next_run,
-            "open_claims": _open_claims(region, day),
+            # Read only when the page's kept fragment is made (#12).
+            "open_claims": SimpleLazyObject(lambda: _open_claims(region, day)),
             "awaiting": clusters.exclude(status=GpCluster.Status.COMPLETED).order_by("founded_on", "name"),
             "open_run": runs.open_run(region),
             "missing_rates": rates.missing_rates(region),

@@ -31,6 +31,7 @@ from klynge.health.models import ActualCost, HealthCluster, Initiative, Settleme
 from klynge.ledger import export
 from klynge.ledger.models import Ledger
 from klynge.web.health_forms import MoneyFlowFilter
+from klynge.web.kept import kept
 from klynge.web.views.common import actor
 from klynge.web.views.health import health_cluster, may_edit, years_of
 
@@ -51,7 +52,15 @@ def _flow_from_query(request: HttpRequest, cluster: HealthCluster) -> tuple[Mone
         year = form.cleaned_data["aar"]
         chosen = form.cleaned_data["indsats"]
         initiative = next((i for i in initiatives if i.pk == chosen), None)
-    return form, flows.money_flow(cluster, year=year, initiative=initiative)
+    # Kept until the next recorded change (#12): the table reads every posting of the cluster.
+    flow = kept(
+        "money-flow",
+        lambda: flows.money_flow(cluster, year=year, initiative=initiative),
+        cluster.pk,
+        year,
+        initiative.pk if initiative else None,
+    )
+    return form, flow
 
 
 def _query(flow: flows.MoneyFlow) -> str:
@@ -72,7 +81,10 @@ def money_flow(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "flow": flow,
         "rows": flow.rows(),
-        "picture": mark_safe(flows.money_flow_svg(flow)),  # built with every text escaped
+        # built with every text escaped
+        "picture": mark_safe(
+            kept("money-flow-svg", lambda: flows.money_flow_svg(flow), cluster.pk, _query(flow))
+        ),
         "query": _query(flow),
         "section": _section(request, cluster),
     }

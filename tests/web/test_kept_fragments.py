@@ -1,0 +1,81 @@
+"""Parts of pages kept until the next recorded change (#12, ``{% kept %}`` and ``klynge.web.kept``):
+a change through a service, a change in Django's admin and a change of someone's roles each show at
+once, and people with other roles or scopes never see what was kept for someone else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import reverse
+
+from klynge.accounts.models import RoleAssignment
+from klynge.registry import services
+from klynge.registry.models import GpCluster
+from klynge.web.kept import recorded_version
+
+
+def test_a_change_through_a_service_shows_on_the_kept_cluster_page(
+    login: Callable[[Any], Client], cluster: Any, officer: Any
+) -> None:
+    client = login(officer)
+    url = reverse("cluster_detail", args=[cluster.pk])
+    assert "Klynge Nord" in client.get(url).content.decode()
+    services.cluster_update(actor=officer, cluster=cluster, name="Klynge Nordvest")
+    page = client.get(url).content.decode()
+    assert "Klynge Nordvest" in page
+    # the kept part (the change log) shows the new change too
+    assert page.count("Klynge Nordvest") >= 2
+
+
+def test_a_change_in_djangos_admin_ends_what_was_kept(
+    login: Callable[[Any], Client], cluster: Any, officer: Any, admin_user: Any
+) -> None:
+    client = login(officer)
+    before = client.get(reverse("cluster_list")).content.decode()
+    assert "Klynge Nord" in before
+    version = recorded_version()
+    # What the admin does: change the row and log it (no audit entry of ours).
+    GpCluster.objects.filter(pk=cluster.pk).update(name="Klynge Admin")
+    LogEntry.objects.create(
+        user=admin_user,
+        content_type=ContentType.objects.get_for_model(GpCluster),
+        object_id=str(cluster.pk),
+        object_repr="Klynge Admin",
+        action_flag=CHANGE,
+    )
+    assert recorded_version() != version
+    after = client.get(reverse("cluster_list")).content.decode()
+    assert "Klynge Admin" in after and "Klynge Nord<" not in after
+
+
+def test_what_was_kept_for_one_scope_is_not_shown_to_another(
+    login: Callable[[Any], Client],
+    cluster: Any,
+    make_cluster: Callable[..., Any],
+    other_region: Any,
+    admin_user: Any,
+    officer: Any,
+    foreign_officer: Any,
+) -> None:
+    other_cluster = make_cluster("Klynge Fjern", region_=other_region, actor=admin_user)
+    mine = login(officer).get(reverse("cluster_list")).content.decode()
+    theirs = login(foreign_officer).get(reverse("cluster_list")).content.decode()
+    assert cluster.name in mine and other_cluster.name not in mine
+    assert other_cluster.name in theirs and cluster.name not in theirs
+
+
+def test_a_new_role_shows_in_the_menu_without_an_audit_entry(
+    login: Callable[[Any], Client], make_user: Callable[..., Any], region: Any, cluster: Any
+) -> None:
+    user = make_user("region_approver", region=region)
+    client = login(user)
+    menu = client.get(reverse("home")).content.decode()
+    assert "Indstillinger" not in menu
+    version = recorded_version()
+    RoleAssignment.objects.create(user=user, role="region_officer", region=region)
+    assert recorded_version() == version  # nothing recorded, yet the menu follows the roles
+    assert "Indstillinger" in client.get(reverse("home")).content.decode()
