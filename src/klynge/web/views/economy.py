@@ -8,8 +8,8 @@ for the region's officers and approvers and administrators (404 for anyone else)
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
