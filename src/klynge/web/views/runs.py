@@ -17,6 +17,7 @@ from django.db.models import Count, Prefetch, Sum
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -118,7 +119,10 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "repayment_form": RepaymentForm(initial={"received_on": timezone.localdate()}),
         "release_form": ReleaseForm(initial={"execution_date": max(run.run_date, timezone.localdate())}),
         # the bookings of the payouts on this page and of the run's claims
-        "entries": runs.entries_for(run, payouts=[p.pk for p in payouts]) if released else [],
+        # read only when the page's kept part is made (#12)
+        "entries": SimpleLazyObject(lambda: runs.entries_for(run, payouts=[p.pk for p in payouts]))
+        if released
+        else [],
         # before a run is released: the years it may leave unpaid for want of a rate (#9)
         "missing_rates": rates.missing_rates(region, through=run.run_date) if run.status in runs.OPEN else [],
         "section": "runs",
