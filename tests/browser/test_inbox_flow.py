@@ -134,3 +134,34 @@ def test_the_finance_officer_goes_from_the_inbox_to_confirm_the_carry_over(
     assert CarryOver.objects.filter(member=member, from_year=year).exists()
     page.goto("/")
     expect(page.get_by_text("ubrugt fra")).to_have_count(0)
+
+
+def test_the_region_officer_goes_from_the_inbox_to_release_the_approved_run(
+    page: Page,
+    log_in: Callable[[str], None],
+    axe: Callable[[str], None],
+    officer: Any,
+    approver: Any,
+    admin_user: Any,
+    cluster: Any,
+    region: Any,
+    with_password: Callable[[Any], Any],
+) -> None:
+    from klynge.registry.demo import DEMO_IBAN
+    from klynge.registry.services import region_update
+
+    region_update(actor=admin_user, region=region, payment_iban=DEMO_IBAN, payment_bic="DABADKKK")
+    run = runs.run_prepare(actor=officer, region=region, run_date=timezone.localdate())
+    runs.run_approve(actor=approver, run=run)
+    with_password(officer)
+    log_in(officer.username)
+    axe("officer's inbox, 1280 px")
+    page.set_viewport_size({"width": 390, "height": 844})
+    axe("officer's inbox, 390 px")
+    page.get_by_role("link", name="er godkendt og venter på at blive frigivet").click()
+    page.get_by_role("button", name="Frigiv og dan betalingsfil").click()
+    expect(page.get_by_text("Betalingsfilen er klar, og koordinatorerne har fået besked.")).to_be_visible()
+    run.refresh_from_db()
+    assert run.status == "released"
+    page.goto("/")
+    expect(page.get_by_text("venter på at blive frigivet")).to_have_count(0)
