@@ -165,6 +165,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", _("Dansk")), ("en", _("Engelsk"))]
 LOCALE_PATHS = [SRC_DIR / "locale"]
+# Our own date formats per language (#13): "1. juni 2019" / "1 June 2019", never "09/12/2018".
+FORMAT_MODULE_PATH = ["klynge.formats"]
 TIME_ZONE = "Europe/Copenhagen"
 USE_I18N = True
 USE_TZ = True

@@ -257,7 +257,7 @@ def test_a_membership_dated_before_the_founding_assembly_is_refused(
         {"provider_number": "100001", "joined": "2018-09-30", "name": "P", "capacities": 1},
     )
     errors = field_errors(response)
-    assert "stiftende generalforsamling" in errors["joined"] and "01-10-2018" in errors["joined"]
+    assert "stiftende generalforsamling" in errors["joined"] and "1. oktober 2018" in errors["joined"]
     assert registry_state() == before
 
 

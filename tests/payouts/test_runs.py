@@ -199,7 +199,7 @@ def test_a_second_open_run_is_refused_naming_the_date_and_changes_nothing(
     with pytest.raises(ValidationError) as caught:
         runs.run_prepare(actor=officer, region=region, run_date=D(2019, 2, 15))
     message = caught.value.message_dict["run_date"][0]
-    assert "allerede en åben kørsel" in message and "10.12.2018" in message
+    assert "allerede en åben kørsel" in message and "10. december 2018" in message
     assert PayoutRun.objects.count() == 1
 
 
@@ -209,7 +209,7 @@ def test_a_run_date_before_the_last_released_run_is_refused(
     released(region, officer, approver, D(2019, 2, 15))
     with pytest.raises(ValidationError) as caught:
         runs.run_prepare(actor=officer, region=region, run_date=D(2018, 12, 10))
-    assert "før seneste frigivne kørsel (15.02.2019)" in caught.value.message_dict["run_date"][0]
+    assert "før seneste frigivne kørsel (15. februar 2019)" in caught.value.message_dict["run_date"][0]
     assert PayoutRun.objects.count() == 1
 
 

@@ -41,7 +41,7 @@ def test_a_coordinator_adds_a_new_practice_through_the_form(
     assert PatientCount.objects.get(practice=membership.practice).count == 4200
     assert response.redirect_chain[-1][0] == reverse("cluster_detail", args=[cluster.pk])
     assert "Lægerne i Skagen" in html and "alert-success" in html
-    assert "Lægerne i Skagen (123456) tilmeldt klyngen fra 01-03-2019" in html  # the change log
+    assert "Lægerne i Skagen (123456) tilmeldt klyngen fra 1. marts 2019" in html  # the change log
 
 
 def test_a_practice_the_system_knows_is_reused_with_its_name(
@@ -86,7 +86,7 @@ def test_a_practice_the_system_knows_is_reused_with_its_name(
         (
             {"provider_number": "123456", "name": "Ny", "capacities": "2", "joined": "2018-01-01"},
             "joined",
-            "Indtrådt: 01-01-2018 er før klyngens stiftende generalforsamling 01-10-2018.",
+            "Indtrådt: 1. januar 2018 er før klyngens stiftende generalforsamling 1. oktober 2018.",
         ),
         (
             {"provider_number": "123456", "name": "Ny", "capacities": "to", "joined": "2019-03-01"},
@@ -146,7 +146,7 @@ def test_a_practice_already_in_another_cluster_is_refused_as_an_overlap(
         .post(add_url(other_cluster), {"provider_number": "100001", "joined": "2020-01-01"})
         .content.decode()
     )
-    assert "Indtrådt: Praksis Nord er allerede medlem af en anden klynge fra 01-06-2019 til nu." in html
+    assert "Indtrådt: Praksis Nord er allerede medlem af en anden klynge fra 1. juni 2019 til nu." in html
     assert registry_state() == before
 
 
@@ -263,7 +263,7 @@ def test_a_left_date_not_after_joined_is_refused_already_at_the_preview(
             )
             .content.decode()
         )
-        assert "Udtrådt: skal være efter indtrædelsesdatoen 01-06-2019" in html
+        assert "Udtrådt: skal være efter indtrædelsesdatoen 1. juni 2019" in html
         assert 'href="#id_left"' in html
         assert "Bekræft udmelding" not in html
     assert registry_state() == before

@@ -164,7 +164,7 @@ def test_moving_the_founding_date_past_a_membership_is_refused(
         .content.decode()
     )
     assert (
-        "Dato for stiftende generalforsamling: en praksis er indtrådt 01-06-2019, før den nye dato." in html
+        "Dato for stiftende generalforsamling: en praksis er indtrådt 1. juni 2019, før den nye dato." in html
     )
     cluster.refresh_from_db()
     assert cluster.founded_on == D(2018, 10, 1)

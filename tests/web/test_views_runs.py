@@ -163,7 +163,7 @@ def test_paid_dates_and_a_repayment_are_recorded_from_the_run_page(
     html = client.post(
         reverse("run_paid", args=[first.pk]), {"paid_on": "2018-12-20"}, follow=True
     ).content.decode()
-    assert "registreret som betalt 20.12.2018" in html
+    assert "registreret som betalt 20. december 2018" in html
     claim = run.claims.get()
     html = client.post(
         reverse("claim_repayment", args=[claim.pk]),

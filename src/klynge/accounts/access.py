@@ -231,3 +231,13 @@ def can_see_postings_of(user: Any, cluster: HealthCluster, member_code: str) -> 
 def require_health(user: Any, action: Action, cluster: HealthCluster) -> None:
     if not health_clusters(user, action).filter(pk=cluster.pk).exists():
         raise PermissionDenied(_("Du har ikke adgang til sundhedsklyngen %(name)s.") % {"name": cluster.name})
+
+
+def postings_organisations(user: Any) -> set[str] | None:
+    """The organisation codes whose postings ``user`` may export for its finance system (#13; None:
+    all): a finance officer its own organisation (and the regions merged into it), a region officer or
+    approver its region (and those merged into it). Nobody gets another organisation's postings."""
+    if is_admin(user):
+        return None
+    codes = organisations(user) or set()
+    return codes | set(regions(user, Action.VIEW).values_list("code", flat=True))

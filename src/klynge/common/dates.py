@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -42,8 +43,16 @@ def window(today: dt.date | None = None) -> DateWindow:
 
 
 def long_date(day: dt.date) -> str:
-    """``1. januar 2000`` (Danish) or ``1 January 2000`` (English), in the active language."""
+    """``1. januar 2000`` (Danish) or ``1 January 2000`` (English), in the active language: THE human
+    date of the product (#13), the same text as ``{{ day|date }}`` in a template (``DATE_FORMAT`` of
+    :mod:`klynge.formats`). Use it for every date a person reads; ISO only where a machine reads."""
     return long_en(day) if (get_language() or "da").startswith("en") else long_da(day)
+
+
+def long_datetime(moment: dt.datetime) -> str:
+    """``1. juni 2019 14:05`` (Danish) or ``1 June 2019, 14:05`` (English), in the product's time zone:
+    the ``DATETIME_FORMAT`` of :mod:`klynge.formats`, as ``{{ moment|date:"DATETIME_FORMAT" }}``."""
+    return date_format(timezone.localtime(moment) if timezone.is_aware(moment) else moment, "DATETIME_FORMAT")
 
 
 def _typed(value: dt.date) -> str:

@@ -25,6 +25,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
+from klynge.common.dates import long_date
 from klynge.core.money import ZERO, format_dkk
 from klynge.health.flows import money_flow
 from klynge.health.models import (
@@ -38,7 +39,6 @@ from klynge.health.models import (
 )
 from klynge.health.pdf import ReportPdf
 from klynge.health.selectors import cluster_year
-from klynge.payouts.letters import danish_date
 
 SHORT_ANSWER = 180  # characters of an answer in the annual report
 
@@ -59,7 +59,7 @@ def _number(value: Decimal) -> str:
 
 
 def _period(initiative: Initiative) -> str:
-    return f"{danish_date(initiative.starts_on)} – {danish_date(initiative.ends_on)}"
+    return f"{long_date(initiative.starts_on)} – {long_date(initiative.ends_on)}"
 
 
 def _yes_no(value: bool) -> str:
@@ -256,7 +256,7 @@ def _evaluation(pdf: ReportPdf, initiative: Initiative) -> None:
     pdf.subheading(_("Afrapportering"))
     pdf.fact(
         _("Afrapporteret til SSU"),
-        danish_date(initiative.reported_on) if initiative.reported_on else _("Ikke afrapporteret endnu"),
+        long_date(initiative.reported_on) if initiative.reported_on else _("Ikke afrapporteret endnu"),
     )
 
 

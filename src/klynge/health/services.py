@@ -1079,6 +1079,16 @@ def account_code(function: str, kind: str) -> str:
     return f"HK-{function}-{kind}"
 
 
+def account_chart(code: str) -> tuple[str, str]:
+    """The (function, kind) of the public chart a ledger account of :func:`account_code` is for, read
+    back from its code (``HK-4.62.88-4.7`` → ``("4.62.88", "4.7")``); ``("", "")`` for any other
+    account (the cash account, the regions' GP accounts), which the chart has no code of ours for."""
+    if not code.startswith("HK-") or code == CASH_ACCOUNT or "-" not in code[3:]:
+        return "", ""
+    function, kind = code[3:].rsplit("-", 1)
+    return function, kind
+
+
 def _accounts_for(postings: Sequence[Any]) -> None:
     """The accounts of the chart's function × kind pairs used (expense kinds 0–6, income kinds 7–9),
     and the members' cash account, made when first needed from the stored chart."""

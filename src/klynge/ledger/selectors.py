@@ -29,10 +29,15 @@ def balances(ledger: Ledger, *, until: dt.date | None = None) -> dict[str, Decim
     return {code: totals[pk] or ZERO for pk, code in sorted(codes.items(), key=lambda item: item[1])}
 
 
-def balances_from_postings(ledger: Ledger, *, until: dt.date | None = None) -> dict[str, Decimal]:
+def balances_from_postings(
+    ledger: Ledger, *, until: dt.date | None = None, party: str | None = None
+) -> dict[str, Decimal]:
     """The same trial balance summed over every posted posting (a join to its entry per posting): what
-    :func:`balances` did before issue #12, kept for the tests and the benchmark to compare with."""
+    :func:`balances` did before issue #12, kept for the tests and the benchmark to compare with.
+    ``party``: only that party's lines (one member's part of a health cluster's shared ledger, #13)."""
     postings = Posting.objects.filter(entry__ledger=ledger, entry__posted=True)
+    if party is not None:
+        postings = postings.filter(party=party)
     if until is not None:
         postings = postings.filter(entry__date__lte=until)
     rows = postings.values("account__code").annotate(total=Sum("amount")).order_by("account__code")

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from klynge.accounts.access import Action, require_region
 from klynge.audit.log import record
+from klynge.common.dates import long_date, long_datetime
 from klynge.core.money import format_dkk
 from klynge.payouts import bankfiles, runs
 from klynge.payouts.models import BankEntry, BankImport, Payout, PayoutRun, RepaymentClaim
@@ -165,7 +166,7 @@ class BankImportReport:
         if self.already:
             head = _("Filen %(message)s er allerede indlæst %(date)s af %(user)s; intet er ændret.") % {
                 "message": self.message_id,
-                "date": self.imported_at.strftime("%d.%m.%Y %H:%M") if self.imported_at else "",
+                "date": long_datetime(self.imported_at) if self.imported_at else "",
                 "user": self.imported_by,
             }
         elif self.dry_run:
@@ -192,7 +193,7 @@ class BankImportReport:
         for day, unpaid, total in self.runs_unpaid:
             out.append(
                 _("Kørsel %(date)s: %(unpaid)s af %(total)s udbetalinger mangler stadig at blive betalt.")
-                % {"date": day.strftime("%d.%m.%Y"), "unpaid": unpaid, "total": total}
+                % {"date": long_date(day), "unpaid": unpaid, "total": total}
             )
         return out
 
@@ -436,7 +437,7 @@ class _Matcher:
                 return Outcome.UNMATCHED, "unknown_payout", tx.end_to_end_id, {}
             return Outcome.UNMATCHED, "no_reference", "", {}
         if payout.paid_on is not None:
-            return Outcome.INFO, "already_paid", payout.paid_on.strftime("%d.%m.%Y"), {"payout": payout}
+            return Outcome.INFO, "already_paid", long_date(payout.paid_on), {"payout": payout}
         if tx.amount is not None and tx.amount != payout.amount:
             return Outcome.UNMATCHED, "amount_differs", format_dkk(payout.amount), {"payout": payout}
         assert tx.booked_on is not None

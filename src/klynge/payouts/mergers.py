@@ -270,7 +270,7 @@ def merger_approve(*, actor: Any, merger: RegionMerger, today: dt.date | None = 
         actor=actor,
         action="region_merger.approve",
         summary=_("Sammenlægning nr. %(number)s godkendt; den træder i kraft %(date)s")
-        % {"number": merger.pk, "date": merger.effective_on.isoformat()},
+        % {"number": merger.pk, "date": long_date(merger.effective_on)},
         obj=merger,
         before={"status": RegionMerger.Status.DRAFT},
         after={"status": merger.status},

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from klynge.accounts.access import Action, handles_payouts, require_region
 from klynge.audit.log import record
-from klynge.common.dates import clean_date
+from klynge.common.dates import clean_date, long_date
 from klynge.common.money import MoneyField
 from klynge.core import payouts as engine
 from klynge.core import scenario as core
@@ -204,7 +204,7 @@ def _secondopen_run(existing: PayoutRun) -> ValidationError:
         )
         % {
             "region": existing.region.name,
-            "date": existing.run_date.strftime("%d.%m.%Y"),
+            "date": long_date(existing.run_date),
             "status": existing.get_status_display().lower(),
         },
     )
@@ -218,14 +218,14 @@ def _check_run_date(region: Region, run_date: Any) -> dt.date:
         raise _refuse(
             "run_date",
             _("Kørselsdato: %(region)s gælder fra %(date)s; vælg den dag eller senere.")
-            % {"region": region.name, "date": region.valid_from.strftime("%d.%m.%Y")},
+            % {"region": region.name, "date": long_date(region.valid_from)},
         )
     latest = timezone.localdate() + dt.timedelta(days=MAX_DAYS_AHEAD)
     if run_date > latest:
         raise _refuse(
             "run_date",
             _("Kørselsdato: højst %(days)s dage frem (senest %(date)s).")
-            % {"days": MAX_DAYS_AHEAD, "date": latest.strftime("%d.%m.%Y")},
+            % {"days": MAX_DAYS_AHEAD, "date": long_date(latest)},
         )
     last = (
         PayoutRun.objects.filter(region=region, status=PayoutRun.Status.RELEASED)
@@ -239,7 +239,7 @@ def _check_run_date(region: Region, run_date: Any) -> dt.date:
                 "Kørselsdato: %(date)s ligger før seneste frigivne kørsel (%(last)s). Vælg %(last)s eller "
                 "senere; rettelser kommer med som regulering i næste kørsel."
             )
-            % {"date": run_date.strftime("%d.%m.%Y"), "last": last.run_date.strftime("%d.%m.%Y")},
+            % {"date": long_date(run_date), "last": long_date(last.run_date)},
         )
     return run_date
 
@@ -540,7 +540,7 @@ def run_approve(*, actor: Any, run: PayoutRun) -> PayoutRun:
     record(
         actor=actor,
         action="payout_run.approve",
-        summary=_("Udbetalingskørsel %(date)s godkendt") % {"date": run.run_date.isoformat()},
+        summary=_("Udbetalingskørsel %(date)s godkendt") % {"date": long_date(run.run_date)},
         obj=run,
         before={"status": PayoutRun.Status.DRAFT},
         after={"status": run.status},
@@ -572,7 +572,7 @@ def run_discard(*, actor: Any, run: PayoutRun) -> PayoutRun:
     record(
         actor=actor,
         action="payout_run.discard",
-        summary=_("Kladde til udbetalingskørsel %(date)s kasseret") % {"date": run.run_date.isoformat()},
+        summary=_("Kladde til udbetalingskørsel %(date)s kasseret") % {"date": long_date(run.run_date)},
         obj=run,
         before={"status": PayoutRun.Status.DRAFT},
         after={"status": run.status},
@@ -627,14 +627,14 @@ def _check_execution_date(run: PayoutRun, day: Any) -> dt.date:
             _(
                 "%(label)s: kan ikke ligge før %(date)s (i dag eller kørselsdatoen); vælg den dag eller senere."
             )
-            % {"label": label, "date": earliest.strftime("%d.%m.%Y")},
+            % {"label": label, "date": long_date(earliest)},
         )
     latest = timezone.localdate() + dt.timedelta(days=MAX_DAYS_AHEAD)
     if day > latest:
         raise _refuse(
             "execution_date",
             _("%(label)s: højst %(days)s dage frem (senest %(date)s).")
-            % {"label": label, "days": MAX_DAYS_AHEAD, "date": latest.strftime("%d.%m.%Y")},
+            % {"label": label, "days": MAX_DAYS_AHEAD, "date": long_date(latest)},
         )
     return day
 
@@ -756,7 +756,7 @@ def _check_day(field: str, label: str, day: Any, earliest: dt.date) -> dt.date:
         raise _refuse(
             field,
             _("%(label)s: kan ikke ligge før kørselsdatoen %(date)s.")
-            % {"label": label, "date": earliest.strftime("%d.%m.%Y")},
+            % {"label": label, "date": long_date(earliest)},
         )
     return day
 
@@ -796,7 +796,7 @@ def payouts_mark_paid(
             actor=actor,
             action="payout.paid",
             summary=_("Udbetaling til %(cluster)s betalt %(date)s")
-            % {"cluster": p.cluster.name, "date": paid_on.isoformat()},
+            % {"cluster": p.cluster.name, "date": long_date(paid_on)},
             obj=p,
             before={"paid_on": None},
             after={"paid_on": paid_on.isoformat()},
@@ -868,7 +868,7 @@ def repayment_record(*, actor: Any, claim: RepaymentClaim, amount: Any, received
         actor=actor,
         action="claim.repayment",
         summary=_("Indbetaling på %(amount)s kr. fra %(cluster)s modtaget %(date)s")
-        % {"amount": format_dkk(value), "cluster": claim.cluster.name, "date": received_on.isoformat()},
+        % {"amount": format_dkk(value), "cluster": claim.cluster.name, "date": long_date(received_on)},
         obj=repayment,
         after={"claim": claim.pk, "amount": f"{value:f}", "received_on": received_on.isoformat()},
         region=region,

@@ -29,6 +29,7 @@ from fpdf import FPDF
 from klynge.accounts.models import Role, RoleAssignment, User
 from klynge.audit.log import recorded_at
 from klynge.audit.models import AuditEntry
+from klynge.core.dates import long_da
 from klynge.health import demo as health_demo
 from klynge.registry import services
 from klynge.registry.models import (
@@ -738,5 +739,5 @@ def _pdf(title: str, day: dt.date) -> bytes:
     pdf.set_font("helvetica", style="B", size=16)
     pdf.multi_cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", size=11)
-    pdf.multi_cell(0, 7, f"Dato: {day:%d-%m-%Y}\n\nDemodokument oprettet af Klyngeøkonomi.")
+    pdf.multi_cell(0, 7, f"Dato: {long_da(day)}\n\nDemodokument oprettet af Klyngeøkonomi.")
     return bytes(pdf.output())

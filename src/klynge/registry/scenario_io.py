@@ -34,6 +34,7 @@ from klynge.audit.log import record, record_many, snapshot
 from klynge.audit.models import AuditEntry
 from klynge.common import dates
 from klynge.core import scenario as core
+from klynge.core.dates import long_da
 from klynge.core.problems import Problem
 from klynge.core.scenario import Scenario, ScenarioError, parse_scenario
 from klynge.registry import services
@@ -934,7 +935,7 @@ class _Writer:
             record(
                 actor=self.actor,
                 action="gp_cluster.complete",
-                summary=f"Klyngen færdigmeldt {completed_on:%d-%m-%Y} (indlæst ved import)",
+                summary=f"Klyngen færdigmeldt {long_da(completed_on)} (indlæst ved import)",
                 obj=cluster,
                 before=before,
                 after=snapshot(cluster, ["status", "completed_on", "all_practices_registered"]),
@@ -1009,7 +1010,7 @@ class _Writer:
                         action="practice.capacity" if is_capacity else "practice.patients",
                         summary=(
                             f"{practice}: {count} {'kapacitet(er)' if is_capacity else 'gruppe 1-patienter'} "
-                            f"fra {valid_from:%d-%m-%Y} (import)"
+                            f"fra {long_da(valid_from)} (import)"
                         )[:500],
                         object_type=Practice._meta.label,
                         object_id=str(practice.pk),
@@ -1067,8 +1068,8 @@ class _Writer:
                         actor=self.actor,
                         action="membership.create",
                         summary=(
-                            f"{o.practice} tilmeldt klyngen fra {o.joined:%d-%m-%Y}"
-                            + (f", udmeldt fra {o.left:%d-%m-%Y}" if o.left else "")
+                            f"{o.practice} tilmeldt klyngen fra {long_da(o.joined)}"
+                            + (f", udmeldt fra {long_da(o.left)}" if o.left else "")
                             + " (import)"
                         )[:500],
                         object_type=Membership._meta.label,
@@ -1097,7 +1098,7 @@ class _Writer:
                 actor=self.actor,
                 action="membership.end" if m.left else "membership.reopen",
                 summary=(
-                    f"{existing.practice} udmeldt fra {m.left:%d-%m-%Y} (import)"
+                    f"{existing.practice} udmeldt fra {long_da(m.left)} (import)"
                     if m.left
                     else f"{existing.practice}: udmeldelse annulleret (import)"
                 ),

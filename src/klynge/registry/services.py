@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from klynge.accounts.access import Action, can, is_admin, require, require_region
 from klynge.accounts.models import Role, RoleAssignment, User
 from klynge.audit.log import record, snapshot
-from klynge.common.dates import clean_date, date_errors
+from klynge.common.dates import clean_date, date_errors, long_date
 from klynge.registry import documents, notifications
 from klynge.registry.completion import checklist
 from klynge.registry.models import (
@@ -50,10 +50,6 @@ CLUSTER_FIELDS = ["name", "cvr", "nemkonto_confirmed_on", "founded_on", "all_pra
 
 def _today(today: dt.date | None) -> dt.date:
     return today or timezone.localdate()
-
-
-def _date_text(value: dt.date) -> str:
-    return value.strftime("%d-%m-%Y")
 
 
 # --- Clusters -------------------------------------------------------------------------------------
@@ -171,7 +167,7 @@ def cluster_update(*, actor: User, cluster: GpCluster, **changes: Any) -> GpClus
                     "Dato for stiftende generalforsamling: en praksis er indtrådt %(date)s, før den nye dato. "
                     "Ret medlemskabet først."
                 )
-                % {"date": _date_text(earliest)}
+                % {"date": long_date(earliest)}
             ]
     if "nemkonto_confirmed_on" in changes and actor_is_coordinator_only(actor, cluster):
         errors["nemkonto_confirmed_on"] = [
@@ -228,7 +224,7 @@ def cluster_complete(*, actor: User, cluster: GpCluster, today: dt.date | None =
         raise ValidationError(
             {
                 "__all__": _("Klyngen blev allerede færdigmeldt %(date)s.")
-                % {"date": _date_text(cluster.completed_on)}
+                % {"date": long_date(cluster.completed_on)}
             }
         )
     missing = [item for item in checklist(cluster) if not item.done]
@@ -248,7 +244,7 @@ def cluster_complete(*, actor: User, cluster: GpCluster, today: dt.date | None =
     record(
         actor=actor,
         action="gp_cluster.complete",
-        summary=_("Klyngen færdigmeldt %(date)s") % {"date": _date_text(cluster.completed_on)},
+        summary=_("Klyngen færdigmeldt %(date)s") % {"date": long_date(cluster.completed_on)},
         obj=cluster,
         before=before,
         after=snapshot(cluster, ["status", "completed_on"]),
@@ -381,7 +377,7 @@ def _membership_date_errors(
                 "Indtrådt: %(date)s er før klyngens stiftende generalforsamling %(founded)s. "
                 "Brug en dato fra %(founded)s."
             )
-            % {"date": _date_text(joined), "founded": _date_text(cluster.founded_on)}
+            % {"date": long_date(joined), "founded": long_date(cluster.founded_on)}
         ]
     if left is not None and left <= joined:
         errors["left"] = [
@@ -389,7 +385,7 @@ def _membership_date_errors(
                 "Udtrådt: skal være efter indtrædelsesdatoen %(joined)s (udtrådt er første dag, praksis ikke "
                 "længere er med)."
             )
-            % {"joined": _date_text(joined)}
+            % {"joined": long_date(joined)}
         ]
     return errors
 
@@ -407,7 +403,7 @@ def _overlap_error(
     other = clash.select_related("cluster").first()
     if other is None:
         return {}
-    until = _date_text(other.left) if other.left else _("nu")
+    until = long_date(other.left) if other.left else _("nu")
     cluster_name = (
         other.cluster.name
         if actor is not None and can(actor, Action.VIEW, other.cluster)
@@ -422,7 +418,7 @@ def _overlap_error(
             % {
                 "practice": practice.name,
                 "cluster": cluster_name,
-                "joined": _date_text(other.joined),
+                "joined": long_date(other.joined),
                 "until": until,
             }
         ]
@@ -571,7 +567,7 @@ def practice_add(
                 % {
                     "number": practice.provider_number,
                     "name": practice.name,
-                    "joined": _date_text(same.joined),
+                    "joined": long_date(same.joined),
                 }
             ]
         if not errors:
@@ -584,7 +580,7 @@ def practice_add(
         actor=actor,
         action="membership.create",
         summary=_("%(practice)s tilmeldt klyngen fra %(date)s")
-        % {"practice": practice, "date": _date_text(joined)},
+        % {"practice": practice, "date": long_date(joined)},
         obj=membership,
         after=snapshot(membership),
         region=cluster.region,
@@ -618,7 +614,7 @@ def capacity_set(
         actor=actor,
         action="practice.capacity",
         summary=_("%(practice)s: %(count)s kapacitet(er) fra %(date)s")
-        % {"practice": practice, "count": count, "date": _date_text(valid_from)},
+        % {"practice": practice, "count": count, "date": long_date(valid_from)},
         obj=practice,
         before={"capacities": previous.count, "valid_from": previous.valid_from.isoformat()}
         if previous
@@ -661,7 +657,7 @@ def patients_set(
         actor=actor,
         action="practice.patients",
         summary=_("%(practice)s: %(count)s gruppe 1-patienter fra %(date)s")
-        % {"practice": practice, "count": count, "date": _date_text(valid_from)},
+        % {"practice": practice, "count": count, "date": long_date(valid_from)},
         obj=practice,
         before={"group1_patients": previous.count, "valid_from": previous.valid_from.isoformat()}
         if previous
@@ -705,7 +701,7 @@ def membership_end(
         raise ValidationError(
             {
                 "left": _("Udtrådt: praksissen er allerede udmeldt fra %(date)s.")
-                % {"date": _date_text(membership.left)}
+                % {"date": long_date(membership.left)}
             }
         )
     errors = _membership_date_errors(cluster, membership.joined, left)
@@ -721,7 +717,7 @@ def membership_end(
         actor=actor,
         action="membership.end",
         summary=_("%(practice)s udmeldt fra %(date)s")
-        % {"practice": membership.practice, "date": _date_text(left)},
+        % {"practice": membership.practice, "date": long_date(left)},
         obj=membership,
         before=before,
         after=snapshot(membership),
@@ -764,7 +760,7 @@ def practice_move(
             actor=actor,
             action="membership.move",
             summary=_("%(practice)s flyttet fra %(from)s til %(to)s pr. %(date)s")
-            % {"practice": ended.practice, "from": ended.cluster, "to": to_cluster, "date": _date_text(on)},
+            % {"practice": ended.practice, "from": ended.cluster, "to": to_cluster, "date": long_date(on)},
             obj=new,
             before=snapshot(ended),
             after=snapshot(new),

@@ -493,3 +493,27 @@ class BankImportForm(ServiceForm):
 class BankResolveForm(ServiceForm):
     mark_optional = False
     note = forms.CharField(label=_("Note"), max_length=300, help_text=_("Hvordan posten er afklaret."))
+
+
+# --- Postings for a finance system (#13) ---------------------------------------------------------------
+
+
+class PostingsExportForm(ServiceForm):
+    """Which organisation and period to export; the checks are the export's own
+    (:func:`klynge.health.organisation_postings.export`), shown on these fields."""
+
+    mark_optional = False
+    organisation = forms.CharField(label=_("Organisation"), required=False, widget=forms.Select())
+    aar = forms.IntegerField(
+        label=_("År"),
+        required=False,
+        help_text=_("Hele kalenderåret. Eller lad feltet stå tomt, og vælg en periode."),
+    )
+    fra = date_field(_("Fra"), required=False)
+    til = date_field(_("Til"), required=False, help_text=_("Datoen medtages."))
+
+    def __init__(self, *args: Any, organisations: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        widget = self.fields["organisation"].widget
+        assert isinstance(widget, forms.Select)
+        widget.choices = [(o.code, str(o)) for o in organisations]

@@ -17,6 +17,7 @@ from klynge.web.views import (
     home,
     imports,
     mergers,
+    postings,
     practices,
     region,
     runs,
@@ -187,6 +188,7 @@ urlpatterns = [
         health_councils.draft_withdraw,
         name="health_council_draft_withdraw",
     ),
+    path("konteringer/", postings.postings_export, name="postings_export"),
     path("sundhedsklynger/<int:pk>/konteringer.csv", health.postings_csv, name="health_postings_csv"),
     path("sundhedsklynger/<int:pk>/pengestroemme/", health_reports.money_flow, name="health_money_flow"),
     path(

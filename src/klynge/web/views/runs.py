@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from klynge.accounts import access
 from klynge.accounts.access import Action
+from klynge.common.dates import long_date
 from klynge.ledger import export as ledger_export
 from klynge.ledger.models import Ledger
 from klynge.payouts import rates, run_lines, runs
@@ -228,7 +229,7 @@ def run_paid(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         run,
         lambda: runs.payouts_mark_paid(actor=actor(request), run=run, paid_on=paid_on),
-        _("Udbetalingerne er registreret som betalt %(date)s.") % {"date": paid_on.strftime("%d.%m.%Y")},
+        _("Udbetalingerne er registreret som betalt %(date)s.") % {"date": long_date(paid_on)},
     )
 
 
