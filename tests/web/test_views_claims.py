@@ -17,7 +17,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from klynge.core.money import format_dkk
-from klynge.payouts import claims, runs
+from klynge.payouts import claims, runs, statements
 from klynge.payouts.models import ClaimWriteOff, RepaymentClaim
 
 D = dt.date
@@ -129,6 +129,8 @@ def test_the_write_off_is_proposed_and_approved_on_the_claim_page(
     assert "Afskrivningen er godkendt og bogført" in html
     assert 'data-claim-status="written_off"' in html and "Afskrevet" in html
     assert claims.claim_facts(released).outstanding == 0
+    total = statements.cluster_statement(released.cluster, D(2020, 4, 20)).total
+    assert total.written_off == Decimal("10000.00") and total.outstanding == 0  # the statement agrees
     assert released.pk not in [i["claim"].pk for i in _open(approver_client, region)]
 
 
