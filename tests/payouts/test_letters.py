@@ -15,7 +15,6 @@ LETTER = ClaimLetter(
     letter_date=dt.date(2020, 4, 15),
     amount=Decimal("10000.00"),
     reason="Praksis 100003 udtrådte 1. april 2020, før første årsdag 1. juni 2020",
-    rule="A7",
     explanation=("Opstartshonorar: 1 kapacitet × 10.000,00 kr. (1. juni–31. december 2019)",),
     deadline=dt.date(2020, 5, 15),
     instructions="Overfør til reg. 0040 konto 0440116243.",
@@ -29,7 +28,6 @@ def test_claim_letter_is_a_pdf_with_amount_reason_rule_deadline_and_account() ->
     text = pdf.decode("latin-1")
     for expected in [
         "10.000,00 kr.",
-        "regel A7",
         "15. maj 2020",
         "0440116243",
         "1081-5-K1",

@@ -89,7 +89,8 @@ def test_the_coordinator_sees_each_payout_explained_in_plain_danish(
     html = response.content.decode()
     # The 2020-01-15 run paid 100003's 2019 from 1 June: one line of the example, in words.
     assert "1 kapacitet × 1.000,00 kr. × 214/365 dage (1. juni–31. december 2019, praksis 100003)" in html
-    assert "Praksis registreret efter færdigmelding (A5)" in html
+    assert "(Praksis kom med efter færdigmeldingen)" in html  # the rule in words, not its code (#13)
+    assert "(A5)" not in html and "regel-A5" not in html
     assert "forventes på kontoen 29. januar–12. februar 2020".capitalize() in html
     for run in until_claim:
         for payout in run["payouts"]:

@@ -18,7 +18,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +26,7 @@ from klynge.accounts.access import Action, require_region
 from klynge.audit.log import record
 from klynge.common.dates import long_date, long_datetime
 from klynge.core.money import format_dkk
-from klynge.payouts import bankfiles, runs
+from klynge.payouts import bankfiles, claims, runs
 from klynge.payouts.models import BankEntry, BankImport, Payout, PayoutRun, RepaymentClaim
 from klynge.registry.models import Region
 
@@ -491,11 +490,9 @@ class _Matcher:
                     return self._repay(tx, claim)
             shown = ", ".join(f"{code}-{pk}" for code, pk in keys)
             return Outcome.UNMATCHED, "unknown_reference", shown, {}
-        open_claims = [
-            c
-            for c in self._claims().annotate(repaid=Sum("repayments__amount"))
-            if c.amount - (c.repaid or Decimal("0")) == tx.amount
-        ]
+        candidates = list(self._claims())
+        facts = claims.facts_of(candidates)  # what is outstanding: less repayments and write-offs
+        open_claims = [c for c in candidates if facts[c.pk].outstanding == tx.amount]
         cvr = _digits(tx.party_id)
         name = _name(tx.party_name)
         payer = [

@@ -50,16 +50,71 @@ def kr(amount: Decimal | None) -> str:
     return _("%(amount)s kr.") % {"amount": format_dkk(amount if amount is not None else Decimal(0))}
 
 
-def rule_name(rule: str) -> str:
-    names = {
-        "A2": _("Med tilbagevirkende kraft fra den stiftende generalforsamling (A2)"),
-        "A5": _("Praksis registreret efter færdigmelding (A5)"),
-        "A6": _("Årlige midler (A6)"),
-        "A7": _("Opstartshonorar (A7)"),
-        "A8": _("Praksis flyttet fra en anden klynge (A8)"),
-        "A9": _("Regulering af tidligere udbetalt (A9)"),
+def _rules() -> dict[str, tuple[str, str]]:
+    """Each rule code of the payout engine: its plain Danish words, and the rule in one sentence."""
+    return {
+        "A1": (
+            _("Klyngen skal være færdigmeldt"),
+            _(
+                "Regionen udbetaler først, når klyngen er færdigmeldt med alle praksisser, dokumenter, CVR og NemKonto."
+            ),
+        ),
+        "A2": (
+            _("Fra den stiftende generalforsamling"),
+            _(
+                "Klyngen har ret til midler fra datoen for den stiftende generalforsamling, også når CVR og NemKonto kom senere; første udbetaling er med tilbagevirkende kraft."
+            ),
+        ),
+        "A5": (
+            _("Praksis kom med efter færdigmeldingen"),
+            _(
+                "En praksis, der registreres efter færdigmeldingen, får midler fra 1. januar året efter, med tilbagevirkende kraft fra den dag, den trådte ind."
+            ),
+        ),
+        "A6": (
+            _("Årlige midler"),
+            _(
+                "De årlige midler udbetales pr. lægekapacitet for hele året forud, forholdsmæssigt efter dage og årets sats."
+            ),
+        ),
+        "A7": (
+            _("Opstartshonorar"),
+            _(
+                "Opstartshonoraret på 10.000 kr. pr. kapacitet beholdes kun, hvis praksis bliver i klyngen mindst et år; ellers betales det tilbage."
+            ),
+        ),
+        "A8": (
+            _("Praksis flyttet fra en anden klynge"),
+            _(
+                "En praksis, der flytter, giver den nye klynge midler fra næste 1. januar med tilbagevirkende kraft; den gamle klynges midler reguleres fra fraflytningen."
+            ),
+        ),
+        "A9": (
+            _("Regulering af det, der tidligere er udbetalt"),
+            _(
+                "Hver kørsel udbetaler forskellen mellem det, klyngen har ret til, og det, der allerede er afregnet; et negativt beløb modregnes eller kræves tilbage."
+            ),
+        ),
     }
-    return names.get(rule, rule)
+
+
+def rule_text(rule: str) -> str:
+    """A rule code in plain words, as coordinators read it ("A7" → "Opstartshonorar"); the one
+    function that turns a rule code into words. An unknown code is shown as it is."""
+    found = _rules().get(rule)
+    return found[0] if found else rule
+
+
+def rule_description(rule: str) -> str:
+    """The rule in one sentence, for staff who open it (empty for an unknown code)."""
+    found = _rules().get(rule)
+    return found[1] if found else ""
+
+
+def rule_name(rule: str) -> str:
+    """Staff's name of a rule: its words and its code, "Opstartshonorar (A7)"."""
+    text = rule_text(rule)
+    return text if text == rule else f"{text} ({rule})"
 
 
 def explain(line: LineLike) -> str:

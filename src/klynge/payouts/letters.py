@@ -1,4 +1,5 @@
-"""The claim letter (PDF) to a cluster's coordinator: amount, reason, rule, deadline, where to pay."""
+"""The claim letter (PDF) to a cluster's coordinator: amount, reason in plain words, deadline, where
+to pay. Rule codes are for staff and are not in the letter (#13)."""
 
 from __future__ import annotations
 
@@ -20,11 +21,10 @@ class ClaimLetter:
     cluster_name: str
     cluster_cvr: str
     recipient: str
-    letter_date: dt.date
+    letter_date: dt.date  # the date of the run that raised the claim
     amount: Decimal
     reason: str  # the reason in plain Danish, e.g. "Praksis 100003 udtrådte 1. april 2020, før første årsdag"
-    rule: str  # e.g. "A7"
-    explanation: tuple[str, ...]  # the explanation lines
+    explanation: tuple[str, ...]  # the explanation lines, each "words: 10.000,00 kr."
     deadline: dt.date
     instructions: str  # where and how to pay
     reference: str  # the payment reference the bank-file import matches by (#13)
@@ -71,7 +71,7 @@ def claim_letter_pdf(letter: ClaimLetter, *, compress: bool = True) -> bytes:
     pdf.set_font("Helvetica", "B", 10)
     pdf.cell(0, 6, "Årsag", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
-    pdf.multi_cell(0, 5, f"{letter.reason} (regel {letter.rule}).")
+    pdf.multi_cell(0, 5, f"{letter.reason.removesuffix('.')}.")
     if letter.explanation:
         pdf.ln(2)
         for line in letter.explanation:

@@ -317,6 +317,54 @@ class Repayment(models.Model):
         return f"{self.claim} {self.amount}"
 
 
+class ClaimWriteOff(models.Model):
+    """Writing off (part of) what a cluster still owes on a claim (#13): a region officer proposes it
+    with a reason, a region approver who did not propose it approves (then it is posted in the ledger)
+    or refuses it. The database holds four eyes, a reason and at most one open proposal per claim;
+    the amount (more than 0, at most what is outstanding) is checked by the service."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Foreslået")
+        APPROVED = "approved", _("Godkendt")
+        REFUSED = "refused", _("Afvist")
+
+    claim = models.ForeignKey(RepaymentClaim, on_delete=models.PROTECT, related_name="write_offs")
+    amount = MoneyField(_("beløb"))
+    reason = models.TextField(_("begrundelse"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(_("foreslået"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("besluttet"), null=True, blank=True)
+    refusal_reason = models.TextField(_("begrundelse for afvisning"), blank=True)
+
+    class Meta:
+        ordering = ["claim", "proposed_at", "id"]
+        verbose_name = _("afskrivning")
+        verbose_name_plural = _("afskrivninger")
+        constraints = [
+            models.CheckConstraint(name="write_off_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(name="write_off_reason_given", condition=Q(reason__regex=r"\S")),
+            models.CheckConstraint(
+                name="write_off_four_eyes",
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("proposed_by")),
+            ),
+            models.CheckConstraint(
+                name="write_off_status_has_people",
+                condition=Q(status="proposed", decided_by__isnull=True, decided_at__isnull=True)
+                | Q(status__in=["approved", "refused"], decided_by__isnull=False, decided_at__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["claim"], condition=Q(status="proposed"), name="write_off_one_open_per_claim"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.amount} ({self.status})"
+
+
 class RegionMerger(models.Model):
     """A merger of regions (#11): prepared as a draft with its preview, approved by a second
     administrator, carried out on its date in one transaction (:mod:`klynge.payouts.mergers`)."""

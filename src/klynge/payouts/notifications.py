@@ -44,23 +44,29 @@ def claim_reason(claim: RepaymentClaim) -> str:
 
 
 def claim_letter(claim: RepaymentClaim) -> ClaimLetter:
+    """The letter of a claim, always in Danish (#13): the amount and each line's amount formatted as
+    everywhere else ("10.000,00 kr."), the reason in plain words (no rule codes: the letter is for the
+    coordinator), dated the date of the run that raised it, with the deadline, the region's account
+    and the claim's payment reference."""
     run = claim.run
     region = run.region
-    return ClaimLetter(
-        region_name=region.name,
-        cluster_name=claim.cluster.name,
-        cluster_cvr=claim.cluster.cvr,
-        recipient=_("Klyngekoordinator"),
-        letter_date=run.released_at.date() if run.released_at else run.run_date,
-        amount=claim.amount,
-        reason=claim_reason(claim),
-        rule=claim.rule,
-        explanation=tuple(f"{explain(line)}: {line.amount} kr." for line in claim.lines.all()),
-        deadline=claim.due_on,
-        instructions=region.repayment_instructions,
-        reference=claim.payment_reference,
-        account=region_in_force(region).payment_iban,
-    )
+    with translation.override("da"):
+        return ClaimLetter(
+            region_name=region.name,
+            cluster_name=claim.cluster.name,
+            cluster_cvr=claim.cluster.cvr,
+            recipient=_("Klyngekoordinator"),
+            letter_date=run.run_date,
+            amount=claim.amount,
+            reason=claim_reason(claim),
+            explanation=tuple(
+                f"{explain(line).removesuffix('.')}: {kr(line.amount)}" for line in claim.lines.order_by("id")
+            ),
+            deadline=claim.due_on,
+            instructions=region.repayment_instructions,
+            reference=claim.payment_reference,
+            account=region_in_force(region).payment_iban,
+        )
 
 
 def send_released(run: PayoutRun) -> int:

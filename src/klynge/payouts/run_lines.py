@@ -24,7 +24,8 @@ CHUNK = 500  # lines read and written at a time
 
 @dataclass(frozen=True)
 class Explained:
-    """One line of a payout or claim in plain words, with its rule and amount."""
+    """One line of a payout or claim in plain words, with its rule's code and its amount. The pages
+    show the rule in words to coordinators and with its code to staff (``{% rule %}``, #13)."""
 
     text: str
     rule: str
@@ -33,13 +34,7 @@ class Explained:
 
 def explained(lines: Iterable[Any]) -> list[Explained]:
     """Each line's words (without a closing full stop: the pages put ": amount" after them)."""
-    names: dict[str, str] = {}
-    found = []
-    for line in lines:
-        if line.rule not in names:
-            names[line.rule] = rule_name(line.rule)
-        found.append(Explained(explain(line).removesuffix("."), names[line.rule], line.amount))
-    return found
+    return [Explained(explain(line).removesuffix("."), line.rule, line.amount) for line in lines]
 
 
 def csv_headings() -> list[str]:

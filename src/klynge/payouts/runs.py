@@ -26,7 +26,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Model, Q, QuerySet, Sum
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -807,8 +807,11 @@ def payouts_mark_paid(
 
 
 def claim_outstanding(claim: RepaymentClaim) -> Decimal:
-    repaid = claim.repayments.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
-    return claim.amount - repaid
+    """What the cluster still owes on ``claim``: its amount less repayments and approved write-offs
+    (:func:`klynge.payouts.claims.claim_facts`, #13)."""
+    from klynge.payouts.claims import claim_facts
+
+    return claim_facts(claim).outstanding
 
 
 @transaction.atomic

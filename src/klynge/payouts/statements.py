@@ -35,7 +35,14 @@ from klynge.core import payouts as engine
 from klynge.core.money import from_ore, to_ore
 from klynge.payouts import runs
 from klynge.payouts.explain import day_text
-from klynge.payouts.models import CarriedForward, Payout, PayoutRun, Repayment, SettledAmount
+from klynge.payouts.models import (
+    CarriedForward,
+    ClaimWriteOff,
+    Payout,
+    PayoutRun,
+    Repayment,
+    SettledAmount,
+)
 from klynge.registry.models import GpCluster, Region
 
 RELEASED = PayoutRun.Status.RELEASED
@@ -50,11 +57,12 @@ class Figures:
     paid: Decimal
     claimed: Decimal
     repaid: Decimal
+    written_off: Decimal = Decimal("0.00")  # approved write-offs of claims (#13)
 
     @property
     def outstanding(self) -> Decimal:
-        """Claimed and not yet repaid: what the cluster owes the region."""
-        return self.claimed - self.repaid
+        """Claimed and neither repaid nor written off: what the cluster owes the region."""
+        return self.claimed - self.repaid - self.written_off
 
     @property
     def unsettled(self) -> Decimal:
@@ -100,8 +108,8 @@ class Overview:
 
 # --- Collecting, in whole øre ---------------------------------------------------------------------
 
-ENTITLED, PAID, CLAIMED, REPAID = range(4)
-_Years = dict[int, list[int]]  # year -> [entitled, paid, claimed, repaid] in øre
+ENTITLED, PAID, CLAIMED, REPAID, WRITTEN_OFF = range(5)
+_Years = dict[int, list[int]]  # year -> [entitled, paid, claimed, repaid, written off] in øre
 
 
 def _year(period: str) -> int:
@@ -114,9 +122,9 @@ def _figures(ore: Sequence[int]) -> Figures:
 
 
 def _sum(rows: Iterable[Sequence[int]]) -> Figures:
-    total = [0, 0, 0, 0]
+    total = [0, 0, 0, 0, 0]
     for row in rows:
-        for i in range(4):
+        for i in range(5):
             total[i] += row[i]
     return _figures(total)
 
@@ -129,7 +137,7 @@ def _collect(
     facts = facts if facts is not None else runs.facts_for(clusters)
     chosen = sorted(facts.clusters.values(), key=lambda c: (c.name, c.pk))
     pk_of = {external: c.pk for external, c in facts.clusters.items()}
-    found: dict[int, _Years] = {c.pk: defaultdict(lambda: [0, 0, 0, 0]) for c in chosen}
+    found: dict[int, _Years] = {c.pk: defaultdict(lambda: [0, 0, 0, 0, 0]) for c in chosen}
 
     for entitlement in engine.payable_at(facts.scenario, today):
         pk = pk_of.get(entitlement.key.cluster)
@@ -161,6 +169,7 @@ def _collect(
         .values("claim_id", "claim__cluster_id", "claim__run__run_date")
         .annotate(total=Sum("amount"))
     )
+    repaid_of: dict[int, int] = {}
     for repaid_row in repayments:
         years = found[repaid_row["claim__cluster_id"]]
         left = to_ore(repaid_row["total"])
@@ -172,6 +181,31 @@ def _collect(
         if left:  # more repaid than the claim's settled keys show (not expected): keep it visible
             year = parts[-1][0] if parts else repaid_row["claim__run__run_date"].year
             years[year][REPAID] += left
+        repaid_of[repaid_row["claim_id"]] = to_ore(repaid_row["total"])
+
+    # Approved write-offs (#13) take each claim's years after its repayments, oldest first.
+    written = (
+        ClaimWriteOff.objects.filter(
+            claim__cluster_id__in=ids, claim__run__status=RELEASED, status=ClaimWriteOff.Status.APPROVED
+        )
+        .order_by()
+        .values("claim_id", "claim__cluster_id", "claim__run__run_date")
+        .annotate(total=Sum("amount"))
+    )
+    for written_row in written:
+        years = found[written_row["claim__cluster_id"]]
+        skip = repaid_of.get(written_row["claim_id"], 0)
+        left = to_ore(written_row["total"])
+        parts = sorted(claim_years.get(written_row["claim_id"], []))
+        for year, claimed in parts:
+            open_part = max(claimed - skip, 0)
+            skip = max(skip - claimed, 0)
+            share = min(left, open_part)
+            years[year][WRITTEN_OFF] += share
+            left -= share
+        if left:
+            year = parts[-1][0] if parts else written_row["claim__run__run_date"].year
+            years[year][WRITTEN_OFF] += left
     return chosen, found
 
 

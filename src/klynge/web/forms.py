@@ -461,6 +461,36 @@ class MergerWithdrawForm(ServiceForm):
     )
 
 
+# --- Region: writing off a claim (#13) -------------------------------------------------------------
+
+
+class WriteOffForm(ServiceForm):
+    """A region officer proposes writing off what is outstanding on a claim (the service checks the
+    amount against what is outstanding, and the reason)."""
+
+    mark_optional = False
+    amount = forms.CharField(
+        label=_("Beløb, der afskrives (kr.)"),
+        max_length=20,
+        help_text=_("Som udgangspunkt alt, der mangler på kravet. Fx 2500,00"),
+    )
+    reason = forms.CharField(
+        label=_("Begrundelse"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Hvorfor regionen opgiver at kræve beløbet, fx at klyngen er opløst uden midler."),
+    )
+
+    def clean_amount(self) -> str:
+        # Danish notation: "2.500,00" → "2500.00" (the service checks the amount itself)
+        return from_danish(str(self.cleaned_data["amount"]))
+
+
+class WriteOffRefuseForm(ServiceForm):
+    refusal_reason = forms.CharField(
+        label=_("Begrundelse for afvisning"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 # --- Region: bank files (#13) -----------------------------------------------------------------------
 
 

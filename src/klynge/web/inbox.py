@@ -59,13 +59,43 @@ def approver_items(assignment: RoleAssignment, today: dt.date) -> list[Item]:
     runs = PayoutRun.objects.filter(region=assignment.region, status=PayoutRun.Status.DRAFT).exclude(
         prepared_by_id=assignment.user_id
     )
-    return [
+    items = [
         Item(
             _("Kørslen %(date)s venter på din godkendelse") % {"date": long_date(run.run_date)},
             reverse("run_detail", args=[run.pk]),
             due=run.run_date,
         )
         for run in runs.order_by("run_date")
+    ]
+    return items + write_off_items(assignment)
+
+
+def write_off_items(assignment: RoleAssignment) -> list[Item]:
+    """Proposals to write off a claim (#13) awaiting this approver (not those they proposed)."""
+    from klynge.payouts.bank import scope
+    from klynge.payouts.models import ClaimWriteOff
+
+    if assignment.region is None:
+        return []
+
+    proposals = (
+        ClaimWriteOff.objects.filter(
+            status=ClaimWriteOff.Status.PROPOSED, claim__run__region__in=scope(assignment.region)
+        )
+        .exclude(proposed_by_id=assignment.user_id)
+        .select_related("claim__cluster")
+        .order_by("proposed_at", "pk")
+    )
+    return [
+        Item(
+            _("Afskrivning af %(amount)s på krav til %(cluster)s venter på din godkendelse")
+            % {
+                "amount": _("%(amount)s kr.") % {"amount": format_dkk(p.amount)},
+                "cluster": p.claim.cluster.name,
+            },
+            reverse("claim_detail", args=[p.claim_id]),
+        )
+        for p in proposals
     ]
 
 
@@ -114,7 +144,7 @@ def officer_items(assignment: RoleAssignment, today: dt.date) -> list[Item]:
                     len(overdue),
                 )
                 % {"count": len(overdue)},
-                reverse("region_dashboard", args=[region.code]),
+                reverse("claim_list", args=[region.code]) + "?vis=overskredne",
                 count=len(overdue),
                 due=min(c.due_on for c in overdue),
             )

@@ -5,6 +5,7 @@ from django.urls import path
 from klynge.web.views import (
     audit,
     bank,
+    claims,
     clusters,
     completion,
     documents,
@@ -98,6 +99,13 @@ urlpatterns = [
     path("koersler/<int:pk>/pain001.xml", runs.run_pain001, name="run_pain001"),
     path("koersler/<int:pk>/betalinger.csv", runs.run_csv, name="run_csv"),
     path("krav/<int:claim_pk>/indbetaling/", runs.claim_repayment, name="claim_repayment"),
+    # Claims to the end (#13): status, write-offs, the rules
+    path("regioner/<str:code>/krav/", claims.claim_list, name="claim_list"),
+    path("krav/<int:claim_pk>/", claims.claim_detail, name="claim_detail"),
+    path("krav/<int:claim_pk>/afskriv/", claims.write_off_propose, name="write_off_propose"),
+    path("afskrivninger/<int:pk>/godkend/", claims.write_off_approve, name="write_off_approve"),
+    path("afskrivninger/<int:pk>/afvis/", claims.write_off_refuse, name="write_off_refuse"),
+    path("regler/", claims.rules, name="rules"),
     # Bank files (#13)
     path("regioner/<str:code>/bankfiler/", bank.bank_files, name="bank_files"),
     path("bankfiler/<int:pk>/", bank.bank_import_detail, name="bank_import_detail"),

@@ -7,13 +7,11 @@ The work is :mod:`klynge.payouts.bank`; refusals are shown on the form. Only the
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -22,6 +20,7 @@ from django.views.decorators.http import require_POST
 from klynge.accounts import access
 from klynge.accounts.access import Action
 from klynge.payouts import bank, bankfiles, runs
+from klynge.payouts import claims as claim_facts
 from klynge.payouts.models import BankEntry, BankImport, Payout, PayoutRun, RepaymentClaim
 from klynge.registry.models import Region
 from klynge.web import selectors
@@ -32,16 +31,13 @@ from klynge.web.views.common import actor
 def _candidates(region: Region) -> dict[str, list[Any]]:
     """What an unmatched entry can be matched with: the open claims and the unpaid payouts."""
     ids = bank.scope(region)
-    claims = []
-    for claim in (
+    chosen = list(
         RepaymentClaim.objects.filter(run__region__in=ids, run__status=PayoutRun.Status.RELEASED)
         .select_related("cluster", "run__region")
-        .annotate(repaid=Sum("repayments__amount"))
         .order_by("cluster__name", "pk")
-    ):
-        outstanding = claim.amount - (getattr(claim, "repaid", None) or Decimal("0"))
-        if outstanding > 0:
-            claims.append((claim, outstanding))
+    )
+    facts = claim_facts.facts_of(chosen)  # outstanding: less repayments and write-offs (#13)
+    claims = [(c, facts[c.pk].outstanding) for c in chosen if facts[c.pk].outstanding > 0]
     payouts = list(
         Payout.objects.filter(
             run__region__in=ids, run__status=PayoutRun.Status.RELEASED, paid_on__isnull=True

@@ -25,10 +25,10 @@ from klynge.accounts import access
 from klynge.accounts.access import Action
 from klynge.accounts.models import Role
 from klynge.core import payouts as engine
-from klynge.payouts import rates, runs, statements
-from klynge.payouts.explain import kr, period_text, rule_name
+from klynge.payouts import claims, rates, runs, statements
+from klynge.payouts.explain import kr, period_text
 from klynge.payouts.letters import claim_letter_pdf
-from klynge.payouts.models import CarriedForward, PayoutRun, RepaymentClaim
+from klynge.payouts.models import CarriedForward, ClaimWriteOff, PayoutRun, RepaymentClaim
 from klynge.payouts.notifications import claim_letter, claim_reason
 from klynge.payouts.run_lines import explained
 from klynge.registry.models import GpCluster, Region
@@ -60,24 +60,25 @@ def _xlsx(data: bytes, filename: str) -> HttpResponse:
 
 
 def _released_claims(cluster: GpCluster) -> list[dict[str, Any]]:
+    """The cluster's released claims, each with its status (:mod:`klynge.payouts.claims`, #13)."""
     found = []
-    for claim in (
+    chosen = list(
         RepaymentClaim.objects.filter(cluster=cluster, run__status=PayoutRun.Status.RELEASED)
         .select_related("run__region", "cluster")
-        .prefetch_related("lines", "repayments")
+        .prefetch_related("lines", "repayments", "write_offs")
         .order_by("-run__run_date", "practice", "pk")
-    ):
-        repayments = list(claim.repayments.all())
-        repaid = sum((r.amount for r in repayments), ZERO)
+    )
+    facts = claims.facts_of(chosen)
+    for claim in chosen:
         found.append(
             {
-                "claim": claim,
+                **claims.shown(claim, facts[claim.pk]),
                 "reason": claim_reason(claim),
-                "rule": rule_name(claim.rule),
                 "lines": explained(claim.lines.all()),
-                "repayments": repayments,
-                "repaid": repaid,
-                "outstanding": claim.amount - repaid,
+                "repayments": list(claim.repayments.all()),
+                "write_offs": [
+                    w for w in claim.write_offs.all() if w.status == ClaimWriteOff.Status.APPROVED
+                ],
             }
         )
     return found
@@ -96,14 +97,7 @@ def _next_run(cluster: GpCluster, day: dt.date) -> dict[str, Any]:
         "payout": payout,
         "arrival": _arrival(*payout.expected_arrival) if payout else "",
         "lines": explained(payout.lines) if payout else [],
-        "claims": [
-            {
-                "claim": c,
-                "rule": rule_name(c.rule),
-                "lines": explained(c.lines),
-            }
-            for c in result.claims
-        ],
+        "claims": [{"claim": c, "lines": explained(c.lines)} for c in result.claims],
         "carried": sum((c.amount for c in result.carried_forward), ZERO),
     }
 
@@ -147,6 +141,8 @@ def cluster_economy(request: HttpRequest, pk: int) -> HttpResponse:
             if completed
             else None,
             "open_run": open_run,
+            # staff (the region's people, administrators) see each rule's code and can open it (#13)
+            "staff": access.can_in_region(user, Action.VIEW, cluster.region),
             "section": "economy" if Role.COORDINATOR in access.roles(user) else "clusters",
         },
     )
@@ -178,17 +174,18 @@ def claim_letter_view(request: HttpRequest, claim_pk: int) -> HttpResponse:
 
 
 def _open_claims(region: Any, day: dt.date) -> list[dict[str, Any]]:
-    found = []
-    for claim in (
+    """The region's released claims with something outstanding, each with its status (#13)."""
+    chosen = list(
         RepaymentClaim.objects.filter(run__region=region, run__status=PayoutRun.Status.RELEASED)
         .select_related("cluster", "run")
-        .prefetch_related("repayments")
         .order_by("due_on", "cluster__name", "pk")
-    ):
-        outstanding = claim.amount - sum((r.amount for r in claim.repayments.all()), ZERO)
-        if outstanding > 0:
-            found.append({"claim": claim, "outstanding": outstanding, "overdue": claim.due_on < day})
-    return found
+    )
+    facts = claims.facts_of(chosen)
+    return [
+        {**claims.shown(claim, facts[claim.pk]), "overdue": claim.due_on < day}
+        for claim in chosen
+        if facts[claim.pk].outstanding > 0
+    ]
 
 
 def chart_data(history: list[statements.RunTotal]) -> dict[str, Any]:
