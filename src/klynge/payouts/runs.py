@@ -512,7 +512,6 @@ def _locked(run: PayoutRun) -> PayoutRun:
     return PayoutRun.objects.select_for_update().select_related("region").get(pk=run.pk)
 
 
-@transaction.atomic
 def approval_needs_the_approver_role(region: Region) -> str:
     """What a region officer is told where a run awaits approval (the page and a refused approval)."""
     return _(
@@ -521,6 +520,7 @@ def approval_needs_the_approver_role(region: Region) -> str:
     ) % {"region": region.name}
 
 
+@transaction.atomic
 def run_approve(*, actor: Any, run: PayoutRun) -> PayoutRun:
     """Approve a draft: only a region approver, and never the person who prepared it (four eyes)."""
     run = _locked(run)
