@@ -245,8 +245,12 @@ def test_only_a_region_approver_approves_and_only_an_officer_prepares(
         runs.run_prepare(actor=approver, region=region, run_date=D(2018, 12, 10))
     run = runs.run_prepare(actor=officer, region=region, run_date=D(2018, 12, 10))
     other_officer = make_user("region_officer", region=region)
-    with pytest.raises(PermissionDenied, match="Du har ikke adgang til Region Nordjylland"):
+    with pytest.raises(ValidationError) as caught:  # an officer of the region is told why (#13)
         runs.run_approve(actor=other_officer, run=run)
+    assert caught.value.message_dict["approved_by"] == [
+        "Godkendelse kræver rollen regional godkender i Region Nordjylland. Bed en godkender i regionen "
+        "om at godkende kørslen."
+    ]
     elsewhere = make_user("region_approver", region=other_region)
     with pytest.raises(PermissionDenied, match="Du har ikke adgang til Region Nordjylland"):
         runs.run_approve(actor=elsewhere, run=run)

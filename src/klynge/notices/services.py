@@ -11,9 +11,10 @@
   setting ``CLAIM_REMINDER_DAYS_BY_REGION``, else ``CLAIM_REMINDER_DAYS``) until it is repaid.
 
 Exactly once: a notice is inserted with ON CONFLICT DO NOTHING on the unique (recipient, kind, object),
-and mailed inside a transaction that takes its row (SKIP LOCKED on PostgreSQL) and sets ``sent_at``; a
-second or concurrent run finds nothing new. A mail server that fails rolls the row back, so the notice
-is mailed on the next run.
+so a concurrent run's row is never made twice. It is mailed only by the run that claims it: a committed
+conditional UPDATE that sets ``sent_at`` where it is empty, before the mail goes out; a second or
+concurrent run finds it taken. A mail server that fails gives the claim back, so the notice is mailed on
+the next run.
 """
 
 from __future__ import annotations
@@ -255,26 +256,39 @@ def make(today: dt.date | None = None) -> int:
     return len(drafts)
 
 
+def _claim(pk: int) -> Notice | None:
+    """Take notice ``pk`` for this run, or None when another run has taken (or sent) it.
+
+    One conditional UPDATE (``sent_at`` set where it is still empty), committed before any mail
+    goes out: of two runs, however they interleave and on either database, only the one whose UPDATE
+    changed the row mails it. The claim is committed first, so a run that starts while this one is
+    still mailing finds the notice taken."""
+    with transaction.atomic():
+        taken = Notice.objects.filter(pk=pk, sent_at__isnull=True).update(sent_at=timezone.now())
+        if not taken:
+            return None
+        return Notice.objects.select_related("recipient").get(pk=pk)
+
+
 def send() -> int:
-    """Mail each notice not sent yet, each in its own transaction; the number mailed."""
+    """Mail each notice not sent yet, each claimed in its own transaction first; the number mailed.
+
+    A mail server that fails gives the claim back (``sent_at`` emptied again), so the notice is mailed
+    on the next run, and the error stops this run."""
     sent = 0
     for pk in list(Notice.objects.filter(sent_at__isnull=True).order_by("pk").values_list("pk", flat=True)):
-        with transaction.atomic():
-            notice = (
-                Notice.objects.select_for_update(skip_locked=True)
-                .select_related("recipient")
-                .filter(pk=pk, sent_at__isnull=True)
-                .first()
-            )
-            if notice is None:  # sent by a concurrent run
-                continue
-            email = notice.recipient.email
-            if email and notice.recipient.is_active:
+        notice = _claim(pk)
+        if notice is None:  # taken by a concurrent run
+            continue
+        email = notice.recipient.email if notice.recipient.is_active else ""
+        if email:
+            try:
                 send_mail(notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, [email])
-                sent += 1
-            notice.sent_at = timezone.now()
-            notice.mailed_to = email if notice.recipient.is_active else ""
-            notice.save(update_fields=["sent_at", "mailed_to"])
+            except Exception:
+                Notice.objects.filter(pk=notice.pk, sent_at=notice.sent_at).update(sent_at=None)
+                raise
+            sent += 1
+        Notice.objects.filter(pk=notice.pk).update(mailed_to=email)
     return sent
 
 

@@ -30,7 +30,7 @@ from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from klynge.accounts.access import Action, handles_payouts, require_region
+from klynge.accounts.access import Action, can_in_region, handles_payouts, require_region
 from klynge.audit.log import record
 from klynge.common.dates import clean_date, long_date
 from klynge.common.money import MoneyField
@@ -512,10 +512,21 @@ def _locked(run: PayoutRun) -> PayoutRun:
     return PayoutRun.objects.select_for_update().select_related("region").get(pk=run.pk)
 
 
+def approval_needs_the_approver_role(region: Region) -> str:
+    """What a region officer is told where a run awaits approval (the page and a refused approval)."""
+    return _(
+        "Godkendelse kræver rollen regional godkender i %(region)s. Bed en godkender i regionen om at "
+        "godkende kørslen."
+    ) % {"region": region.name}
+
+
 @transaction.atomic
 def run_approve(*, actor: Any, run: PayoutRun) -> PayoutRun:
     """Approve a draft: only a region approver, and never the person who prepared it (four eyes)."""
     run = _locked(run)
+    if not can_in_region(actor, Action.APPROVE, run.region) and handles_payouts(actor, run.region):
+        # A region officer takes part in the runs but may not approve: told why, not refused bare.
+        raise _refuse("approved_by", approval_needs_the_approver_role(run.region))
     require_region(actor, Action.APPROVE, run.region)
     if run.status == PayoutRun.Status.APPROVED and run.approved_by_id == actor.pk:
         return run

@@ -144,11 +144,19 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     context: dict[str, Any] = {"icons": static("dkfds/img/all-svg-icons.svg")}
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {**context, "nav_roles": set(), "nav_items": [], "nav_role_names": []}
+        return {**context, "nav_roles": set(), "nav_items": [], "nav_role_names": [], "nav_unread": 0}
     # A callable: the template calls it only on full pages, not on htmx fragments.
     return {
         **context,
         "nav_roles": access.roles(user),
         "nav_items": partial(_kept_items, user),
         "nav_role_names": partial(_kept_role_names, user),
+        "nav_unread": partial(_unread, request, user),
     }
+
+
+def _unread(request: HttpRequest, user: Any) -> int:
+    """The header's count of new notices (#13): one query."""
+    from klynge.notices.views import unread
+
+    return unread(request, user)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -80,6 +81,22 @@ class ServiceForm(forms.Form):
                 field.error_messages["invalid_choice"] = format_lazy(
                     _("{label}: vælg en af mulighederne på listen."), label=label
                 )
+
+    def make_read_only(self, reasons: dict[str, Any]) -> None:
+        """Show ``reasons``' fields as text with the reason why they cannot change (#13), instead of
+        an input the service would then refuse. The page's form sends no value for them, so the
+        field keeps its initial value (and is not "changed"); a value that is sent anyway still goes
+        to the service, which refuses it: the page only spares the user the refusal."""
+        self.read_only = {name: reason for name, reason in reasons.items() if name in self.fields}
+        if self.is_bound:
+            data: Any = self.data.copy() if isinstance(self.data, QueryDict) else dict(self.data)
+            for name in self.read_only:
+                if name not in data:
+                    initial = self.get_initial_for_field(self.fields[name], name)
+                    data[name] = "" if initial is None else self.fields[name].prepare_value(initial)
+            self.data = data
+
+    read_only: dict[str, Any] = {}
 
     def show_errors(self, exc: ValidationError) -> None:
         """Put a service's errors on the fields they name; the rest at the top of the form."""
@@ -219,10 +236,13 @@ class ClusterEditForm(ServiceForm):
     )
     founded_on = date_field(_("Dato for stiftende generalforsamling"))
 
-    def __init__(self, *args: Any, administer: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, administer: bool, completed: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not administer:
             del self.fields["nemkonto_confirmed_on"]
+        if completed and not administer:  # cluster_update refuses these to a coordinator once completed
+            why = _("Klyngen er færdigmeldt; kontakt regionen for at rette det.")
+            self.make_read_only({"cvr": why, "founded_on": why})
 
 
 class ClusterCreateForm(ServiceForm):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django import forms, template
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from klynge.core.money import format_dkk
@@ -45,6 +47,16 @@ def _input_class(widget: forms.Widget) -> str:
     return "form-input"
 
 
+def _read_only_text(field: forms.Field, value: Any) -> str:
+    """A read-only field's value as the page shows it: a date in words, a choice by its label."""
+    if value in (None, ""):
+        return "–"
+    if isinstance(value, dt.date):
+        return date_format(value, "DATE_FORMAT")
+    choices = dict(getattr(field, "choices", []) or [])
+    return str(choices.get(value, value))
+
+
 @register.inclusion_tag("web/includes/field.html")
 def field(bound: forms.BoundField, width: str = "") -> dict[str, Any]:
     """One DKFDS form group: label, hint, error message and the input tied to them by ``aria-describedby``.
@@ -53,6 +65,15 @@ def field(bound: forms.BoundField, width: str = "") -> dict[str, Any]:
     """
     widget = bound.field.widget
     auto_id = bound.auto_id or bound.html_name
+    reason = getattr(bound.form, "read_only", {}).get(bound.name)
+    if reason is not None:  # shown as text with why it cannot change (#13)
+        return {
+            "bound": bound,
+            "kind": "readonly",
+            "hint_id": f"{auto_id}-hint",
+            "reason": reason,
+            "text": _read_only_text(bound.field, bound.initial),
+        }
     hint_id = f"{auto_id}-hint" if bound.help_text else ""
     error_id = f"{auto_id}-error" if bound.errors else ""
     describedby = " ".join(i for i in (hint_id, error_id) if i)

@@ -90,7 +90,9 @@ def cluster_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "nemkonto_confirmed_on": cluster.nemkonto_confirmed_on,
         "founded_on": cluster.founded_on,
     }
-    form = ClusterEditForm(request.POST or None, initial=initial, administer=administer)
+    form = ClusterEditForm(
+        request.POST or None, initial=initial, administer=administer, completed=bool(cluster.completed_on)
+    )
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         if (

@@ -112,6 +112,12 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "carried": run.carried_forward.select_related("cluster").order_by("cluster__name"),
         "may_approve": may_approve and run.status == "draft" and run.prepared_by_id != user.pk,
         "own_draft": may_approve and run.status == "draft" and run.prepared_by_id == user.pk,
+        # an officer sees why there is no approve button, instead of a button that is then refused (#13)
+        "needs_approver": (
+            runs.approval_needs_the_approver_role(region)
+            if run.status == "draft" and not may_approve and access.handles_payouts(user, region)
+            else ""
+        ),
         "may_release": access.handles_payouts(user, region) and run.status == "approved",
         "may_discard": access.handles_payouts(user, region) and run.status == "draft",
         "may_record": may_pay and released,
