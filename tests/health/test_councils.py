@@ -415,15 +415,18 @@ def test_the_executing_party_changes_from_a_year(
         services.Party(members["101"], executes=True),
         services.Party(members["147"]),
     ]
-    initiative = services.initiative_save(
-        actor=secretariat,
-        cluster=health_cluster,
-        title="Forebyggelse",
-        function_code="4.62.88",
-        key_type="equal",
-        starts_on=D(2025, 1, 1),
-        ends_on=D(2027, 12, 31),
-        parties=parties,
+    initiative = running(
+        secretariat,
+        services.initiative_save(
+            actor=secretariat,
+            cluster=health_cluster,
+            title="Forebyggelse",
+            function_code="4.62.88",
+            key_type="equal",
+            starts_on=D(2025, 1, 1),
+            ends_on=D(2027, 12, 31),
+            parties=parties,
+        ),
     )
     for year in (2025, 2026):
         services.cost_set(
