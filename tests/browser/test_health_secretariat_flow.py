@@ -100,7 +100,7 @@ def test_decision_cancel_and_adopt(
 
     # the SSU's decision, with the meeting's date
     meeting = timezone.localdate() - dt.timedelta(days=7)
-    page.get_by_text("Registrér SSU's beslutning").click()
+    page.get_by_text("Registrér SSU's beslutning", exact=True).click()
     page.get_by_label("SSU's beslutning").select_option("approved")
     page.get_by_label("Mødedato").fill(meeting.isoformat())
     page.get_by_label("Bemærkning").fill("Godkendt på mødet.")
@@ -115,7 +115,7 @@ def test_decision_cancel_and_adopt(
     # cancel a running initiative: first without a reason, then with one
     running = Initiative.objects.get(title="Fælles akutteam")
     page.goto(f"/sundhedsklynger/{home.pk}/indsatser/{running.pk}/")
-    page.get_by_text("Aflys indsatsen").first.click()
+    page.get_by_text("Aflys indsatsen", exact=True).first.click()
     page.get_by_role("button", name="Aflys indsatsen").click()
     expect(page.get_by_role("alert")).to_contain_text("Begrundelse: skal udfyldes.")
     axe("cancel refused")

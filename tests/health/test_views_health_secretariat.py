@@ -62,8 +62,10 @@ def test_cancel_needs_a_reason_on_the_form_and_then_keeps_the_initiative(
     )
     assert "Indsatsen Sundhedsfremme og forebyggelse er aflyst." in page and "Kommunen trak sig." in page
     assert Initiative.objects.get(pk=guide_initiative.pk).status == "cancelled"
-    # no cost form, no budget form on a cancelled initiative: a sentence says why
-    assert "udgift-amount" not in page and "budget-activity" not in page
+    # no budget form on a cancelled initiative, a sentence says why; the late costs of the year it
+    # stopped (its last year, 2023) are still taken
+    assert 'name="budget-activity"' not in page and 'name="udgift-amount"' in page
+    assert "kun udgifter for 2023, året den sluttede, kan stadig skrives" in page
     assert "budget og evalueringsplan er låst som historik" in page
 
 
