@@ -335,6 +335,7 @@ def funded(
             services.Party(members["147"]),
         ],
     )
+    initiative = running(secretariat, initiative)  # costs only once approved and running (#13)
     services.cost_set(
         actor=secretariat, initiative=initiative, executor=members["101"], year=2026, amount="300000.00"
     )
