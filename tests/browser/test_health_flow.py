@@ -66,6 +66,12 @@ def test_an_initiative_with_budget_evaluation_plan_and_costs_then_postings_for_a
     budget.get_by_role("button", name="Tilføj budgetlinje").click()
     expect(page.get_by_text("50.000,00 kr.").first).to_be_visible()
 
+    # actual costs only once approved and running (#13): the page says so, then the status buttons
+    expect(page.locator("#cost-closed")).to_contain_text("indsatsen er en idé og er ikke godkendt")
+    page.get_by_role("button", name="Godkend indsatsen").click()
+    expect(page.get_by_role("status").first).to_contain_text("Indsatsen er nu: Godkendt.")
+    page.get_by_role("button", name="Sæt i gang").click()
+    expect(page.get_by_role("status").first).to_contain_text("Indsatsen er nu: I gang.")
     page.locator("summary", has_text="Skriv faktisk udgift").click()
     cost_form = page.locator("form", has=page.get_by_role("button", name="Gem udgiften"))
     cost_form.get_by_label("Udførende part").select_option(label="København")

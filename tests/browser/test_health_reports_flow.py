@@ -48,11 +48,12 @@ def evaluated(admin_user: Any) -> Any:
             services.Party(members["147"], pays=True),
         ],
     )
+    for status in ("approved", "running"):  # costs only once approved and running (#13)
+        services.initiative_status_set(actor=admin_user, initiative=initiative, status=status)
     services.cost_set(
         actor=admin_user, initiative=initiative, executor=members["101"], year=2023, amount="3000000.00"
     )
-    for status in ("approved", "running", "completed"):
-        services.initiative_status_set(actor=admin_user, initiative=initiative, status=status)
+    services.initiative_status_set(actor=admin_user, initiative=initiative, status="completed")
     services.evaluation_save(
         actor=admin_user,
         initiative=initiative,

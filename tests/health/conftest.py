@@ -68,7 +68,8 @@ def regional_function(admin_user: Any) -> Any:
 def guide_initiative(
     secretariat: Any, health_cluster: Any, members: dict[str, Any], regional_function: Any
 ) -> Any:
-    """The guide's example: København carries out a 3 mio. kr. initiative shared equally by three."""
+    """The guide's example: København carries out a 3 mio. kr. initiative shared equally by three
+    (running, with its 2023 costs)."""
     from klynge.health import services
 
     initiative = services.initiative_save(
@@ -85,9 +86,13 @@ def guide_initiative(
             services.Party(members["147"], pays=True),
         ],
     )
+    # costs only on an approved or running initiative (#13): approve and start it first
+    for status in ("approved", "running"):
+        services.initiative_status_set(actor=secretariat, initiative=initiative, status=status)
     services.cost_set(
         actor=secretariat, initiative=initiative, executor=members["101"], year=2023, amount="3000000.00"
     )
+    initiative.refresh_from_db()
     return initiative
 
 
@@ -100,5 +105,20 @@ def login() -> Callable[[Any], Any]:
         client = Client()
         client.force_login(user)
         return client
+
+    return make
+
+
+@pytest.fixture
+def start(secretariat: Any) -> Callable[..., Any]:
+    """Approve and start an initiative through the services (costs need it approved or running, #13)."""
+    from klynge.health import services
+
+    def make(initiative: Any, actor: Any = None) -> Any:
+        for status in ("approved", "running"):
+            initiative = services.initiative_status_set(
+                actor=actor or secretariat, initiative=initiative, status=status
+            )
+        return initiative
 
     return make

@@ -335,6 +335,7 @@ def funded(
             services.Party(members["147"]),
         ],
     )
+    initiative = running(secretariat, initiative)  # costs only once approved and running (#13)
     services.cost_set(
         actor=secretariat, initiative=initiative, executor=members["101"], year=2026, amount="300000.00"
     )
@@ -415,15 +416,18 @@ def test_the_executing_party_changes_from_a_year(
         services.Party(members["101"], executes=True),
         services.Party(members["147"]),
     ]
-    initiative = services.initiative_save(
-        actor=secretariat,
-        cluster=health_cluster,
-        title="Forebyggelse",
-        function_code="4.62.88",
-        key_type="equal",
-        starts_on=D(2025, 1, 1),
-        ends_on=D(2027, 12, 31),
-        parties=parties,
+    initiative = running(
+        secretariat,
+        services.initiative_save(
+            actor=secretariat,
+            cluster=health_cluster,
+            title="Forebyggelse",
+            function_code="4.62.88",
+            key_type="equal",
+            starts_on=D(2025, 1, 1),
+            ends_on=D(2027, 12, 31),
+            parties=parties,
+        ),
     )
     for year in (2025, 2026):
         services.cost_set(

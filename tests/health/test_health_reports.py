@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -74,8 +75,8 @@ def reported(guide_initiative: Any, secretariat: Any, members: dict[str, Any]) -
         question="Hvordan oplever borgerne tilbuddet?",
         added_by="ssu",
     )
-    for status in ("approved", "running", "completed"):
-        services.initiative_status_set(actor=secretariat, initiative=guide_initiative, status=status)
+    assert guide_initiative.status == "running"  # approved and started by the fixture, with costs
+    services.initiative_status_set(actor=secretariat, initiative=guide_initiative, status="completed")
     services.evaluation_save(
         actor=secretariat,
         initiative=guide_initiative,
@@ -131,7 +132,7 @@ def test_the_ssu_report_states_the_initiative_budget_costs_flows_and_evaluation(
 
 
 def test_the_ssu_report_of_a_percentage_key_gives_each_payers_share(
-    secretariat: Any, health_cluster: Any, members: dict[str, Any]
+    secretariat: Any, health_cluster: Any, members: dict[str, Any], start: Callable[..., Any]
 ) -> None:
     initiative = services.initiative_save(
         actor=secretariat,
@@ -147,6 +148,7 @@ def test_the_ssu_report_of_a_percentage_key_gives_each_payers_share(
             services.Party(members["147"], percent="12.5"),
         ],
     )
+    initiative = start(initiative)
     services.cost_set(
         actor=secretariat, initiative=initiative, executor=members["1084"], year=2024, amount="400000"
     )
@@ -203,7 +205,11 @@ def test_the_ssu_report_takes_a_fixed_number_of_queries(
 
 
 def test_the_annual_report_takes_as_many_queries_with_two_initiatives_as_with_one(
-    reported: Initiative, secretariat: Any, health_cluster: Any, members: dict[str, Any]
+    reported: Initiative,
+    secretariat: Any,
+    health_cluster: Any,
+    members: dict[str, Any],
+    start: Callable[..., Any],
 ) -> None:
     with CaptureQueriesContext(connection) as one:
         annual_report_pdf(health_cluster, 2023)
@@ -217,6 +223,7 @@ def test_the_annual_report_takes_as_many_queries_with_two_initiatives_as_with_on
         ends_on=D(2023, 12, 31),
         parties=[services.Party(members["147"], executes=True), services.Party(members["101"])],
     )
+    second = start(second)
     services.cost_set(actor=secretariat, initiative=second, executor=members["147"], year=2023, amount="1000")
     with CaptureQueriesContext(connection) as two:
         text = text_of(annual_report_pdf(health_cluster, 2023, compress=False))

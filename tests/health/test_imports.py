@@ -20,8 +20,9 @@ M = Decimal
 
 @pytest.fixture
 def two_year(secretariat: Any, health_cluster: Any, members: dict[str, Any]) -> Any:
-    """2024–2025, executed by the region and København, paid by all three."""
-    return services.initiative_save(
+    """2024–2025, executed by the region and København, paid by all three; running (costs only on
+    an approved or running initiative, #13)."""
+    initiative = services.initiative_save(
         actor=secretariat,
         cluster=health_cluster,
         title="Opsporing af KOL",
@@ -35,6 +36,9 @@ def two_year(secretariat: Any, health_cluster: Any, members: dict[str, Any]) -> 
             services.Party(members["147"]),
         ],
     )
+    for status in ("approved", "running"):
+        initiative = services.initiative_status_set(actor=secretariat, initiative=initiative, status=status)
+    return initiative
 
 
 def costs() -> list[tuple[Any, ...]]:

@@ -57,6 +57,8 @@ def second_initiative(secretariat: Any, cluster: Any, members: dict[str, Any]) -
             services.Party(members["147"], executes=True, pays=True, percent="33.3333"),
         ],
     )
+    for status in ("approved", "running"):  # costs only once approved and running (#13)
+        initiative = services.initiative_status_set(actor=secretariat, initiative=initiative, status=status)
     services.cost_set(
         actor=secretariat, initiative=initiative, executor=members["147"], year=2024, amount="900000.00"
     )

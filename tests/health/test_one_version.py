@@ -36,7 +36,11 @@ POPULATION_2024 = {"1084": 100, "101": 900_000, "147": 5}  # far from 2023: any 
 
 @pytest.fixture
 def two_initiatives(
-    secretariat: Any, health_cluster: HealthCluster, members: dict[str, Any], regional_function: Any
+    secretariat: Any,
+    health_cluster: HealthCluster,
+    members: dict[str, Any],
+    regional_function: Any,
+    start: Callable[..., Any],
 ) -> tuple[Any, Any]:
     """A: København carries it out, all three pay by population. B: the region and Frederiksberg
     carry it out, all three pay by fixed percentages. Both run 2023–2024 and have 2023 costs."""
@@ -70,6 +74,7 @@ def two_initiatives(
             services.Party(members["147"], executes=True, percent="25"),
         ],
     )
+    a, b = start(a), start(b)  # costs only once approved and running (#13)
     for initiative, code, amount in (
         (a, "101", "754846.47"),
         (b, "1084", "333333.33"),
@@ -149,6 +154,7 @@ def test_a_posted_year_agrees_everywhere_to_the_ore_after_every_later_fact_chang
     health_cluster: HealthCluster,
     members: dict[str, Any],
     login: Callable[[Any], Client],
+    start: Callable[..., Any],
 ) -> None:
     a, b = two_initiatives
     client = login(secretariat)
@@ -173,6 +179,7 @@ def test_a_posted_year_agrees_everywhere_to_the_ore_after_every_later_fact_chang
         ends_on=D(2024, 12, 31),
         parties=[services.Party(members["101"]), services.Party(members["147"], executes=True)],
     )
+    c = start(c)
     services.cost_set(actor=secretariat, initiative=c, executor=members["147"], year=2024, amount="10.01")
     services.initiative_save(
         actor=secretariat,
@@ -261,7 +268,11 @@ def test_the_budget_is_split_by_the_key_on_its_total_not_line_by_line(
 
 
 def test_without_a_regional_function_the_regions_postings_are_refused_and_flagged(
-    secretariat: Any, health_cluster: HealthCluster, members: dict[str, Any], admin_user: Any
+    secretariat: Any,
+    health_cluster: HealthCluster,
+    members: dict[str, Any],
+    admin_user: Any,
+    start: Callable[..., Any],
 ) -> None:
     initiative = services.initiative_save(
         actor=secretariat,
@@ -273,6 +284,7 @@ def test_without_a_regional_function_the_regions_postings_are_refused_and_flagge
         ends_on=D(2023, 12, 31),
         parties=[services.Party(m, executes=m.code == "101") for m in members.values()],
     )
+    initiative = start(initiative)
     services.cost_set(
         actor=secretariat, initiative=initiative, executor=members["101"], year=2023, amount="3000"
     )

@@ -256,6 +256,8 @@ def test_posting_on_the_page_is_refused_while_the_regional_function_is_missing(
         ends_on=D(2023, 12, 31),
         parties=[services.Party(m, executes=m.code == "101") for m in members.values()],
     )
+    for status in ("approved", "running"):  # costs only once approved and running (#13)
+        initiative = services.initiative_status_set(actor=secretariat, initiative=initiative, status=status)
     services.cost_set(
         actor=secretariat, initiative=initiative, executor=members["101"], year=2023, amount="3000"
     )

@@ -108,9 +108,13 @@ def guide_initiative(secretariat: Any, health_cluster: Any, members: dict[str, A
             services.Party(members["147"]),
         ],
     )
+    # costs only on an approved or running initiative (#13): approve and start it first
+    for status in ("approved", "running"):
+        services.initiative_status_set(actor=secretariat, initiative=initiative, status=status)
     services.cost_set(
         actor=secretariat, initiative=initiative, executor=members["101"], year=2023, amount="3000000.00"
     )
+    initiative.refresh_from_db()
     return initiative
 
 
@@ -190,7 +194,7 @@ def test_each_initiative_page_renders_for_the_secretariat(
     page = html_of(client.get(initiative_url("health_initiative_detail", guide_initiative)))
     for question in EvaluationQuestion.Standard.labels[1:]:
         assert str(question) in page
-    assert "Godkend indsatsen" in page  # idea → approved
+    assert "Afslut indsatsen" in page  # running → completed (the fixture started it)
     assert initiative_url("health_budget_line_add", guide_initiative) in page
     assert client.get(reverse("health_initiative_create", args=[health_cluster.pk])).status_code == 200
     assert client.get(initiative_url("health_initiative_edit", guide_initiative)).status_code == 200
@@ -269,7 +273,9 @@ def test_an_ssu_reader_reads_everything_without_forms_and_gets_403_on_every_chan
         response = client.get(url)
         assert response.status_code == 200, url
         posting_forms = re.findall(r'<form method="post" action="([^"]*)"', html_of(response))
-        assert [action for action in posting_forms if "sundhedsklynger" in action] == [], url
+        # the one form an SSU member has: the SSU's decision (#13), which the SSU member records
+        changing = [a for a in posting_forms if "sundhedsklynger" in a and not a.endswith("/ssu-beslutning/")]
+        assert changing == [], url
     assert "Hvad er succeskriterierne?" in html_of(client.get(reads[2]))
     before = state()
     for url in changes:
@@ -676,12 +682,12 @@ def test_status_moves_along_the_allowed_steps_only(
 ) -> None:
     client = login(secretariat)
     url = initiative_url("health_initiative_status", guide_initiative)
-    html = html_of(client.post(url, {"status": "approved"}, follow=True))
-    assert "Indsatsen er nu: Godkendt." in html
+    html = html_of(client.post(url, {"status": "completed"}, follow=True))  # the fixture's is running
+    assert "Indsatsen er nu: Afsluttet." in html
     html = html_of(client.post(url, {"status": "reported"}, follow=True))
-    assert "Status: en indsats, der er godkendt, kan ikke blive afrapporteret til ssu." in html
+    assert "Status: en indsats, der er afsluttet, kan ikke blive afrapporteret til ssu." in html
     guide_initiative.refresh_from_db()
-    assert guide_initiative.status == "approved"
+    assert guide_initiative.status == "completed"
 
 
 def test_budget_lines_by_rate_and_by_salary_are_added_and_removed(

@@ -96,11 +96,8 @@ def make_initiative(admin_user: Any) -> Callable[..., Initiative]:
             ends_on=D(2024, 12, 31),
             parties=[services.Party(members[0], executes=True)] + [services.Party(m) for m in members[1:]],
         )
-        if cost:
-            services.cost_set(
-                actor=admin_user, initiative=initiative, executor=members[0], year=2023, amount=cost
-            )
-        if result:
+
+        def evaluate() -> None:
             services.evaluation_save(
                 actor=admin_user,
                 initiative=initiative,
@@ -114,11 +111,23 @@ def make_initiative(admin_user: Any) -> Callable[..., Initiative]:
                 recommend_spread=spread,
                 spread_note=note,
             )
+
+        # along the statuses through the services: costs once it is running (#13), the evaluation
+        # before it is marked evaluated
         path = ["approved", "running", "completed", "evaluated", "reported"]
-        for step in path[: path.index(status) + 1]:
+        steps = path[: path.index(status) + 1] if status in path else []
+        for step in steps:
+            if step == "evaluated" and result:
+                evaluate()
             services.initiative_status_set(
                 actor=admin_user, initiative=initiative, status=step, reported_on=reported_on
             )
+            if step == "running" and cost:
+                services.cost_set(
+                    actor=admin_user, initiative=initiative, executor=members[0], year=2023, amount=cost
+                )
+        if result and "evaluated" not in steps:
+            evaluate()
         initiative.refresh_from_db()
         return initiative
 

@@ -241,3 +241,23 @@ def postings_organisations(user: Any) -> set[str] | None:
         return None
     codes = organisations(user) or set()
     return codes | set(regions(user, Action.VIEW).values_list("code", flat=True))
+
+
+def can_record_ssu_decision(user: Any, cluster: HealthCluster) -> bool:
+    """Who records the SSU's decision on an initiative (#13): the cluster's secretariat (which keeps
+    the minutes for the cluster) and an SSU member of the cluster's region, the two roles that take
+    part in the SSU meeting; an administrator too. A finance officer only reads."""
+    if is_admin(user):
+        return True
+    return any(
+        (a.role == Role.HEALTH_SECRETARIAT and a.health_cluster_id == cluster.pk)
+        or (a.role == Role.SSU_READER and a.region_id == cluster.region_id)
+        for a in _assignments(user)
+    )
+
+
+def require_ssu_decision(user: Any, cluster: HealthCluster) -> None:
+    if not can_record_ssu_decision(user, cluster):
+        raise PermissionDenied(
+            _("Kun sundhedsklyngens sekretariat og regionens SSU-medlemmer kan registrere SSU's beslutning.")
+        )

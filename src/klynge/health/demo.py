@@ -97,6 +97,9 @@ def fill(cluster: HealthCluster, secretariat: Any, finance_aalborg: Any, *, post
         hours="1700",
         hourly_rate="460",
     )
+    # approved and started before its costs are recorded (#13: costs only when approved or running)
+    for status in ("approved", "running"):
+        services.initiative_status_set(actor=secretariat, initiative=copd, status=status)
     services.cost_set(
         actor=secretariat,
         initiative=copd,
@@ -113,8 +116,7 @@ def fill(cluster: HealthCluster, secretariat: Any, finance_aalborg: Any, *, post
         amount="791220.00",
         source="Aalborg Kommune, regnskab 2024",
     )
-    for status in ("approved", "running", "completed"):
-        services.initiative_status_set(actor=secretariat, initiative=copd, status=status)
+    services.initiative_status_set(actor=secretariat, initiative=copd, status="completed")
     answers = {
         "challenge": "Sen opsporing af KOL i klyngens kommuner.",
         "criteria": "30 % flere borgere får stillet diagnosen i et tidligt stadie.",
@@ -174,14 +176,14 @@ def fill(cluster: HealthCluster, secretariat: Any, finance_aalborg: Any, *, post
         hours="2400",
         hourly_rate="395",
     )
+    for status in ("approved", "running"):
+        services.initiative_status_set(actor=secretariat, initiative=acute, status=status)
     services.cost_set(
         actor=secretariat, initiative=acute, executor=members["1081"], year=2024, amount="905400.00"
     )
     services.cost_set(
         actor=secretariat, initiative=acute, executor=members["851"], year=2024, amount="612875.25"
     )
-    for status in ("approved", "running"):
-        services.initiative_status_set(actor=secretariat, initiative=acute, status=status)
     services.question_add(
         actor=secretariat, initiative=acute, question="Hvordan oplever de pårørende forløbet?", added_by="ssu"
     )

@@ -319,6 +319,7 @@ class Initiative(models.Model):
         COMPLETED = "completed", _("Afsluttet")
         EVALUATED = "evaluated", _("Evalueret")
         REPORTED = "reported", _("Afrapporteret til SSU")
+        CANCELLED = "cancelled", _("Aflyst")
 
     class KeyType(models.TextChoices):
         EQUAL = "equal", _("Ligeligt")
@@ -356,6 +357,30 @@ class Initiative(models.Model):
         verbose_name=_("viderefører"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # #13, the secretariat's work (klynge.health.secretariat): the first day it was approved (kept if
+    # it is set back to an idea: an initiative once approved is never deleted, only cancelled), the
+    # day it was completed (late costs of that year are still taken), and a cancellation with who,
+    # when and why (the CHECK below: a cancelled initiative has all three, no other has any).
+    approved_on = models.DateField(_("godkendt"), null=True, blank=True)
+    completed_on = models.DateField(_("afsluttet"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("aflyst"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancel_reason = models.TextField(_("begrundelse for aflysning"), blank=True)
+    # For the catalogue: whom another cluster asks, how many took part (cost per participant), and
+    # the initiative of another cluster this one was adopted from.
+    contact_name = models.CharField(_("kontaktperson"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("kontaktpersonens e-mail"), blank=True)
+    participants = models.PositiveIntegerField(_("antal deltagere"), null=True, blank=True)
+    adopted_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="adoptions",
+        verbose_name=_("overtaget fra"),
+    )
 
     class Meta:
         ordering = ["cluster", "starts_on", "title"]
@@ -363,10 +388,53 @@ class Initiative(models.Model):
         verbose_name_plural = _("indsatser")
         constraints = [
             models.CheckConstraint(name="initiative_period", condition=Q(ends_on__gte=F("starts_on"))),
+            models.CheckConstraint(
+                name="initiative_status_known",
+                condition=Q(
+                    status__in=[
+                        "idea",
+                        "approved",
+                        "running",
+                        "completed",
+                        "evaluated",
+                        "reported",
+                        "cancelled",
+                    ]
+                ),
+            ),
+            # cancelled with who, when and a reason; nothing of it on any other status
+            models.CheckConstraint(
+                name="initiative_cancelled_with_reason",
+                condition=(
+                    Q(status="cancelled", cancelled_at__isnull=False, cancelled_by__isnull=False)
+                    & ~Q(cancel_reason="")
+                )
+                | (
+                    ~Q(status="cancelled")
+                    & Q(cancelled_at__isnull=True, cancelled_by__isnull=True, cancel_reason="")
+                ),
+            ),
+            models.CheckConstraint(
+                name="initiative_reported_has_date",
+                condition=~Q(status="reported") | Q(reported_on__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="initiative_not_adopted_from_itself",
+                condition=Q(adopted_from__isnull=True) | ~Q(adopted_from=F("pk")),
+            ),
+            models.CheckConstraint(
+                name="initiative_participants_positive",
+                condition=Q(participants__isnull=True) | Q(participants__gt=0),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def reported(self) -> bool:
+        """Reported to the SSU: its budget and evaluation plan are locked (#13)."""
+        return self.status == self.Status.REPORTED
 
 
 class InitiativeParty(models.Model):
@@ -450,6 +518,67 @@ class EvaluationQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.question
+
+
+class SsuDecision(models.Model):
+    """The SSU's (sundhedssamarbejdsudvalget's) decision on an initiative at a meeting (#13): approved,
+    rejected or noted, with the meeting's date and a note; recorded by the cluster's secretariat or
+    an SSU member of the region (:func:`klynge.health.secretariat.ssu_decision_record`)."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("Godkendt")
+        REJECTED = "rejected", _("Afvist")
+        NOTED = "noted", _("Taget til efterretning")
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="ssu_decisions")
+    decision = models.CharField(_("beslutning"), max_length=16, choices=Decision.choices)
+    meeting_date = models.DateField(_("mødedato"))
+    note = models.TextField(_("bemærkning"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("registreret"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["initiative", "meeting_date", "id"]
+        verbose_name = _("SSU-beslutning")
+        verbose_name_plural = _("SSU-beslutninger")
+        constraints = [
+            models.CheckConstraint(
+                name="ssu_decision_known", condition=Q(decision__in=["approved", "rejected", "noted"])
+            ),
+            models.CheckConstraint(
+                name="ssu_decision_meeting_in_window", condition=db_window("meeting_date")
+            ),
+            # a rejection says why, so the secretariat knows what to change
+            models.CheckConstraint(
+                name="ssu_rejection_has_note", condition=~Q(decision="rejected") | ~Q(note="")
+            ),
+            models.UniqueConstraint(
+                fields=["initiative", "meeting_date"], name="ssu_decision_one_per_meeting"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative}: {self.get_decision_display()} {self.meeting_date}"
+
+
+class InitiativeDocument(models.Model):
+    """A document about an initiative, for the catalogue (#13): a title and the address where it is
+    kept (the cluster's own document system or website); the SSU report is generated, not stored."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("titel"), max_length=200)
+    url = models.URLField(_("adresse"), max_length=500)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(_("tilføjet"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["initiative", "title", "id"]
+        verbose_name = _("dokument om indsats")
+        verbose_name_plural = _("dokumenter om indsatser")
+        constraints = [models.CheckConstraint(name="initiative_document_titled", condition=~Q(title=""))]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class BudgetLine(models.Model):

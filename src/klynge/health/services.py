@@ -764,6 +764,7 @@ ALLOWED_STATUS = {
     "completed": {"evaluated", "running"},
     "evaluated": {"reported", "completed"},
     "reported": set(),
+    "cancelled": set(),  # an end: klynge.health.secretariat.initiative_cancel, with a reason
 }
 
 
@@ -774,6 +775,11 @@ def initiative_status_set(
     """Move an initiative along idea → approved → running → completed → evaluated → reported to the SSU."""
     require_health(actor, Action.EDIT, initiative.cluster)
     initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    if status == Initiative.Status.CANCELLED:
+        raise _refuse(
+            "status",
+            _("Status: en indsats aflyses med en begrundelse; brug Aflys indsatsen på indsatsens side."),
+        )
     if status not in ALLOWED_STATUS.get(initiative.status, set()):
         raise _refuse(
             "status",
@@ -787,11 +793,19 @@ def initiative_status_set(
         raise _refuse(
             "status", _("Status: skriv resultatet af evalueringen, før indsatsen markeres som evalueret.")
         )
-    before = snapshot(initiative, ["status", "reported_on"])
+    fields = ["status", "reported_on", "approved_on", "completed_on"]
+    before = snapshot(initiative, fields)
+    today = timezone.localdate()
+    if status == "approved" and initiative.approved_on is None:
+        initiative.approved_on = today  # the first approval; kept if it is set back to an idea
+    if status == "completed":
+        initiative.completed_on = today
+    elif status == "running":
+        initiative.completed_on = None
     initiative.status = status
     if status == "reported":
-        initiative.reported_on = reported_on or timezone.localdate()
-    initiative.save(update_fields=["status", "reported_on"])
+        initiative.reported_on = reported_on or today
+    initiative.save(update_fields=fields)
     _audit(
         actor,
         "initiative.status",
@@ -799,7 +813,7 @@ def initiative_status_set(
         % {"title": initiative.title, "status": initiative.get_status_display()},
         initiative,
         before,
-        snapshot(initiative, ["status", "reported_on"]),
+        snapshot(initiative, fields),
     )
     return initiative
 
@@ -810,6 +824,7 @@ def question_add(
 ) -> EvaluationQuestion:
     """A question of the cluster's or the SSU's own for the evaluation plan."""
     require_health(actor, Action.EDIT, initiative.cluster)
+    plan_open(initiative, "question", _("Evalueringsplan"))
     if not question.strip():
         raise _refuse("question", _("Spørgsmål: skal udfyldes."))
     if added_by not in ("cluster", "ssu"):
@@ -844,6 +859,7 @@ def evaluation_save(
     if result not in Initiative.Result.values:
         raise _refuse("result", _("Resultat: vælg en af mulighederne."))
     initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    plan_open(initiative, "answers", _("Evalueringsplan"))
     questions = {q.pk: q for q in initiative.questions.all()}
     unknown = sorted(set(answers) - set(questions))
     if unknown:
@@ -873,6 +889,79 @@ def evaluation_save(
 
 
 # --- Budget and actual costs ----------------------------------------------------------------------
+
+
+def plan_open(initiative: Initiative, field: str, label: str) -> None:
+    """Refuse a change to the budget or the evaluation plan of an initiative reported to the SSU
+    (what the SSU was given stands; #13) or cancelled (its history stands)."""
+    status = Initiative.objects.filter(pk=initiative.pk).values_list("status", flat=True).first()
+    if status == Initiative.Status.REPORTED:
+        raise _refuse(
+            field,
+            _(
+                "%(label)s: indsatsen er afrapporteret til SSU, så budget og evalueringsplan er låst som "
+                "afrapporteret. Skriv en ny indsats, hvis SSU beder om en ændret plan."
+            )
+            % {"label": label},
+        )
+    if status == Initiative.Status.CANCELLED:
+        raise _refuse(
+            field,
+            _("%(label)s: indsatsen er aflyst, så budget og evalueringsplan er låst som historik.")
+            % {"label": label},
+        )
+
+
+def plan_locked(initiative: Initiative) -> bool:
+    """Whether the budget and evaluation plan are read-only (the page shows them as text)."""
+    return initiative.status in (Initiative.Status.REPORTED, Initiative.Status.CANCELLED)
+
+
+def cost_years_open(initiative: Initiative) -> tuple[int, int] | None:
+    """The years actual costs may be recorded for now (#13), or None.
+
+    Approved or running: every year of the period. Completed, or cancelled after it was approved:
+    only the year it ended (the year it was completed or cancelled, at most its last year), because
+    the last bills of that year arrive after the end — finance staff record them late rather than
+    reopening the initiative. An idea, an evaluated or a reported initiative takes none."""
+    first, last = initiative.starts_on.year, initiative.ends_on.year
+    if initiative.status in (Initiative.Status.APPROVED, Initiative.Status.RUNNING):
+        return first, last
+    ended: int | None = None
+    if initiative.status == Initiative.Status.COMPLETED:
+        ended = initiative.completed_on.year if initiative.completed_on else last
+    elif initiative.status == Initiative.Status.CANCELLED and initiative.approved_on is not None:
+        ended = timezone.localtime(initiative.cancelled_at).year if initiative.cancelled_at else last
+    if ended is None:
+        return None
+    year = max(first, min(ended, last))
+    return year, year
+
+
+def _costs_open(initiative: Initiative, year: int, field: str = "year") -> None:
+    """Refuse actual costs outside :func:`cost_years_open`, saying what to do instead."""
+    years = cost_years_open(initiative)
+    if years is not None and years[0] <= year <= years[1]:
+        return
+    status = initiative.status
+    if status == Initiative.Status.IDEA:
+        message = _(
+            "Faktiske udgifter: indsatsen er en idé og er ikke godkendt. Udgifter kan først skrives, når "
+            "indsatsen er godkendt eller i gang; registrér SSU's beslutning eller godkend indsatsen først."
+        )
+    elif years is not None:
+        message = _(
+            "Faktiske udgifter: indsatsen er %(status)s, så kun udgifter for %(year)s (året den sluttede) "
+            "kan skrives. Sæt indsatsen i gang igen, hvis der mangler udgifter for andre år."
+        ) % {"status": initiative.get_status_display().lower(), "year": years[0]}
+    elif status == Initiative.Status.CANCELLED:
+        message = _("Faktiske udgifter: indsatsen blev aflyst, før den blev godkendt, og har ingen udgifter.")
+    else:
+        message = _(
+            "Faktiske udgifter: indsatsen er %(status)s, så dens udgifter er låst. Sæt den tilbage til "
+            "afsluttet, hvis den ikke er afrapporteret til SSU endnu."
+        ) % {"status": initiative.get_status_display().lower()}
+    raise _refuse(field, message)
 
 
 def _executor(initiative: Initiative, member: HealthMember, year: int, field: str = "executor") -> None:
@@ -927,6 +1016,7 @@ def budget_line_add(
 ) -> BudgetLine:
     """A budget line: hours × hourly rate, or hours × annual salary / annual norm hours, to the øre."""
     require_health(actor, Action.EDIT, initiative.cluster)
+    plan_open(initiative, "activity", _("Budget"))
     errors: dict[str, list[str]] = {}
     for check in (
         lambda: clean_year(year),
@@ -1000,6 +1090,7 @@ def budget_line_add(
 @transaction.atomic
 def budget_line_remove(*, actor: Any, line: BudgetLine) -> None:
     require_health(actor, Action.EDIT, line.initiative.cluster)
+    plan_open(line.initiative, "activity", _("Budget"))
     before = snapshot(line)
     _audit(
         actor,
@@ -1026,6 +1117,11 @@ def cost_set(
     ):
         try:
             check()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if "year" not in errors:
+        try:
+            _costs_open(Initiative.objects.get(pk=initiative.pk), year)
         except ValidationError as exc:
             errors.update(exc.message_dict)
     try:
@@ -1488,7 +1584,7 @@ def executor_change(
 
 # --- Health councils (#11): the successor of one or more health clusters ---------------------------------
 
-FINISHED = ("completed", "evaluated", "reported")
+FINISHED = ("completed", "evaluated", "reported", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -1919,6 +2015,12 @@ def _continue(old: Initiative, council: HealthCluster, start: dt.date, mapped: A
         starts_on=start,
         ends_on=old.ends_on,
         status=old.status,
+        approved_on=old.approved_on,
+        completed_on=old.completed_on,
+        contact_name=old.contact_name,
+        contact_email=old.contact_email,
+        participants=old.participants,
+        adopted_from=old.adopted_from,
         result=old.result,
         result_summary=old.result_summary,
         recommend_spread=old.recommend_spread,

@@ -22,6 +22,7 @@ from klynge.health.models import (
     HealthMember,
     Initiative,
     Municipality,
+    SsuDecision,
 )
 from klynge.health.services import Party
 from klynge.registry.models import Region
@@ -428,3 +429,75 @@ class ExecutorChangeForm(HealthForm):
 
     def member(self, name: str) -> HealthMember:
         return self.by_pk[self.cleaned_data[name]]
+
+
+# --- The secretariat's work (#13) ------------------------------------------------------------------
+
+
+class ReasonForm(HealthForm):
+    """Cancel an initiative or delete a draft: the reason (:mod:`klynge.health.secretariat`)."""
+
+    reason = forms.CharField(
+        label=_("Begrundelse"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Står i indsatsens historik og i revisionssporet."),
+    )
+
+
+class SsuDecisionForm(HealthForm):
+    decision = forms.ChoiceField(
+        label=_("SSU's beslutning"),
+        choices=[("", _("Vælg beslutning")), *SsuDecision.Decision.choices],
+    )
+    meeting_date = date_field(
+        _("Mødedato"), help_text=_("Datoen for SSU-mødet, hvor beslutningen blev truffet.")
+    )
+    note = forms.CharField(
+        label=_("Bemærkning"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Ved afvisning: SSU's begrundelse."),
+    )
+
+
+class CatalogueFactsForm(HealthForm):
+    contact_name = forms.CharField(label=_("Kontaktperson"), required=False, max_length=200)
+    contact_email = forms.CharField(
+        label=_("Kontaktpersonens e-mail"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    participants = forms.CharField(
+        label=_("Antal deltagere"),
+        required=False,
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("Borgere eller patienter, der deltog. Tomt: kataloget viser udgiften pr. borger."),
+    )
+
+
+class InitiativeDocumentForm(HealthForm):
+    title = forms.CharField(label=_("Dokumentets titel"), max_length=200)
+    url = forms.CharField(
+        label=_("Adresse"),
+        max_length=500,
+        widget=forms.URLInput(attrs={"autocomplete": "off"}),
+        help_text=_("Hvor dokumentet ligger, fx https://www.kommune.dk/rapport.pdf."),
+    )
+
+
+class AdoptForm(HealthForm):
+    """Which of the user's clusters adopts a catalogued initiative."""
+
+    cluster = forms.ChoiceField(label=_("Overtag til sundhedsklynge"))
+
+    def __init__(self, *args: Any, clusters: Sequence[HealthCluster], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.by_pk = {str(c.pk): c for c in clusters}
+        cast(Any, self.fields["cluster"]).choices = [(str(c.pk), c.name) for c in clusters]
+
+    def chosen(self) -> HealthCluster:
+        return self.by_pk[self.cleaned_data["cluster"]]

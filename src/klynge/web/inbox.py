@@ -241,9 +241,20 @@ def coordinator_items(assignment: RoleAssignment, today: dt.date) -> list[Item]:
 # --- Health clusters ----------------------------------------------------------------------------------
 
 
+def _rejection(initiative: Any) -> Any:
+    """The SSU's rejection of an idea, if its latest decision is one (#13); else None. An idea waits
+    for an SSU decision until the SSU approves it (it is then approved) or rejects it; a decision
+    "noted" leaves it waiting."""
+    from klynge.health.models import SsuDecision
+
+    latest = initiative.ssu_decisions.order_by("-meeting_date", "-id").first()
+    return latest if latest is not None and latest.decision == SsuDecision.Decision.REJECTED else None
+
+
 def secretariat_items(assignment: RoleAssignment, today: dt.date) -> list[Item]:
-    """Initiatives waiting for an SSU decision (ideas), for actual costs (running or completed, none
-    entered for last year), and for their evaluation (completed)."""
+    """Initiatives waiting for an SSU decision (ideas not rejected), ideas the SSU rejected (to change
+    or delete), initiatives waiting for actual costs (running or completed, none entered for last
+    year), and for their evaluation (completed). Cancelled ones wait for nothing."""
     from klynge.health.models import Initiative
 
     cluster = assignment.health_cluster
@@ -258,10 +269,20 @@ def secretariat_items(assignment: RoleAssignment, today: dt.date) -> list[Item]:
     last_year = today.year - 1
     for initiative in initiatives:
         if initiative.status == Initiative.Status.IDEA:
+            rejected = _rejection(initiative)
+            if rejected is not None:
+                items.append(
+                    Item(
+                        _("SSU afviste %(title)s den %(date)s – ret idéen, eller slet den med en begrundelse")
+                        % {"title": initiative.title, "date": long_date(rejected.meeting_date)},
+                        url(initiative) + "#ssu",
+                    )
+                )
+                continue
             items.append(
                 Item(
                     _("%(title)s venter på en beslutning i SSU") % {"title": initiative.title},
-                    url(initiative),
+                    url(initiative) + "#ssu",
                 )
             )
         elif initiative.status in (Initiative.Status.RUNNING, Initiative.Status.COMPLETED):
@@ -324,7 +345,8 @@ def finance_items(assignment: RoleAssignment, today: dt.date) -> list[Item]:
 
 
 def ssu_items(assignment: RoleAssignment, today: dt.date) -> list[Item]:
-    """Initiatives of the region's health clusters reported to the SSU within ``NEW_DAYS``."""
+    """Initiatives of the region's health clusters reported to the SSU within ``NEW_DAYS`` on which
+    the SSU has recorded no decision since (#13: a report the SSU has decided on is dealt with)."""
     from klynge.health.models import Initiative
 
     since = today - dt.timedelta(days=NEW_DAYS)
@@ -342,6 +364,7 @@ def ssu_items(assignment: RoleAssignment, today: dt.date) -> list[Item]:
             reverse("health_initiative_detail", args=[i.cluster_id, i.pk]),
         )
         for i in reported
+        if not i.ssu_decisions.filter(meeting_date__gte=i.reported_on or today).exists()
     ]
 
 

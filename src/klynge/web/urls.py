@@ -185,6 +185,47 @@ urlpatterns = [
         health_councils.executor_change,
         name="health_executor_change",
     ),
+    path(
+        "sundhedsklynger/<int:pk>/indsatser/<int:initiative_pk>/aflys/",
+        health_initiatives.initiative_cancel,
+        name="health_initiative_cancel",
+    ),
+    path(
+        "sundhedsklynger/<int:pk>/indsatser/<int:initiative_pk>/slet/",
+        health_initiatives.initiative_delete,
+        name="health_initiative_delete",
+    ),
+    path(
+        "sundhedsklynger/<int:pk>/indsatser/<int:initiative_pk>/ssu-beslutning/",
+        health_initiatives.ssu_decision,
+        name="health_ssu_decision",
+    ),
+    path(
+        "sundhedsklynger/<int:pk>/indsatser/<int:initiative_pk>/katalog/",
+        health_initiatives.catalogue_facts,
+        name="health_catalogue_facts",
+    ),
+    path(
+        "sundhedsklynger/<int:pk>/indsatser/<int:initiative_pk>/dokumenter/",
+        health_initiatives.document_add,
+        name="health_document_add",
+    ),
+    path(
+        "sundhedsklynger/<int:pk>/indsatser/<int:initiative_pk>/dokumenter/<int:document_pk>/fjern/",
+        health_initiatives.document_remove,
+        name="health_document_remove",
+    ),
+    path("sundhedsklynger/katalog.csv", health_catalogue.catalogue_csv, name="health_catalogue_csv"),
+    path(
+        "sundhedsklynger/katalog/<int:pk>/ssu-rapport.pdf",
+        health_catalogue.catalogue_ssu_report,
+        name="health_catalogue_ssu_report",
+    ),
+    path(
+        "sundhedsklynger/katalog/<int:pk>/overtag/",
+        health_catalogue.catalogue_adopt,
+        name="health_catalogue_adopt",
+    ),
     path("sundhedsraad/", health_councils.draft_list, name="health_council_drafts"),
     path("sundhedsraad/ny/", health_councils.draft_create, name="health_council_draft_create"),
     path("sundhedsraad/<int:pk>/", health_councils.draft_detail, name="health_council_draft"),

@@ -6,6 +6,12 @@ The catalogue deliberately crosses cluster boundaries: every logged-in user sees
 evaluation content (cluster and region, title, theme, challenge, period, result, the recommendation to
 spread, the evaluation plan's questions and answers, and the total actual cost) — no postings and no
 member-level finance. An initiative that is not evaluated or reported answers 404.
+
+#13: so another cluster can reuse it, an entry also shows the contact person, the documents, the
+report to the SSU (once reported: what the SSU was given, a committee paper), the cost per participant
+or per citizen (:func:`klynge.health.catalogue.unit_cost`) and which clusters adopted it; a cluster's
+secretariat adopts it as a new idea (:func:`klynge.health.secretariat.initiative_adopt`); and the
+search's result is exported as CSV (docs/health-catalogue.md).
 """
 
 from __future__ import annotations
@@ -13,22 +19,33 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
-from klynge.health.models import Initiative
+from klynge.accounts import access
+from klynge.accounts.access import Action
+from klynge.health import secretariat
+from klynge.health.catalogue import adopters, unit_cost
+from klynge.health.catalogue import catalogue_csv as make_csv
+from klynge.health.models import HealthCluster, Initiative
 from klynge.registry.models import Region
 from klynge.web.forms import ServiceForm
-from klynge.web.views.common import is_htmx
+from klynge.web.health_forms import AdoptForm
+from klynge.web.views.common import actor, is_htmx
 
 PER_PAGE = 20
-CATALOGUED = (Initiative.Status.EVALUATED, Initiative.Status.REPORTED)
+CATALOGUED = secretariat.CATALOGUED
 
 
 def catalogued() -> QuerySet[Initiative]:
@@ -135,10 +152,18 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
-def catalogue_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The evaluation summary of one catalogued initiative (404 if it is not evaluated or reported)."""
-    initiative = get_object_or_404(catalogued().select_related("cluster__region"), pk=pk)
+def adopting_clusters(user: Any, initiative: Initiative) -> list[HealthCluster]:
+    """The clusters ``user`` may adopt ``initiative`` into: those it edits, other than its own, open."""
+    return list(
+        access.health_clusters(user, Action.EDIT)
+        .exclude(pk=initiative.cluster_id)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=timezone.localdate()))
+        .order_by("name")
+    )
+
+
+def _detail(request: HttpRequest, initiative: Initiative, form: AdoptForm | None = None) -> HttpResponse:
+    clusters = adopting_clusters(actor(request), initiative)
     total_cost = initiative.costs.aggregate(total=Sum("amount"))["total"]
     return render(
         request,
@@ -147,6 +172,66 @@ def catalogue_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "initiative": initiative,
             "questions": initiative.questions.all(),
             "total_cost": total_cost,
+            "unit_cost": unit_cost(initiative),
+            "adoptions": adopters(initiative),
+            "documents": initiative.documents.all(),
+            "adopt_form": form or (AdoptForm(prefix="overtag", clusters=clusters) if clusters else None),
             "section": "health_catalogue",
         },
     )
+
+
+@login_required
+def catalogue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The evaluation summary of one catalogued initiative (404 if it is not evaluated or reported)."""
+    initiative = get_object_or_404(catalogued().select_related("cluster__region"), pk=pk)
+    return _detail(request, initiative)
+
+
+@login_required
+@require_POST
+def catalogue_adopt(request: HttpRequest, pk: int) -> HttpResponse:
+    """Adopt a catalogued initiative into one of the user's clusters, as a new idea (403 for a user who
+    edits no other cluster)."""
+    user = actor(request)
+    initiative = get_object_or_404(catalogued().select_related("cluster__region"), pk=pk)
+    clusters = adopting_clusters(user, initiative)
+    if not clusters:
+        raise PermissionDenied(gettext("Kun en anden sundhedsklynges sekretariat kan overtage indsatsen."))
+    form = AdoptForm(request.POST, prefix="overtag", clusters=clusters)
+    if form.is_valid():
+        new = form.call(secretariat.initiative_adopt, actor=user, source=initiative, cluster=form.chosen())
+        if new is not None:
+            messages.success(
+                request,
+                gettext("%(title)s er overtaget som ny idé i %(cluster)s. Ret periode, parter og budget.")
+                % {"title": new.title, "cluster": new.cluster.name},
+            )
+            return redirect("health_initiative_detail", pk=new.cluster_id, initiative_pk=new.pk)
+    return _detail(request, initiative, form)
+
+
+@login_required
+def catalogue_ssu_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report to the SSU of a catalogued initiative that was reported (404 before): what the SSU
+    was given, for any logged-in user."""
+    from klynge.health.reports import ssu_report_pdf
+
+    initiative = get_object_or_404(
+        Initiative.objects.select_related("cluster", "function"), pk=pk, status=Initiative.Status.REPORTED
+    )
+    response = HttpResponse(ssu_report_pdf(initiative), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="ssu-rapport-{initiative.pk}.pdf"'
+    return response
+
+
+@login_required
+def catalogue_csv(request: HttpRequest) -> HttpResponse:
+    """The catalogue (the same search and filters as the page) as CSV, layout in docs/health-catalogue.md."""
+    form = CatalogueForm(request.GET or None)
+    form.is_valid()
+    filters: dict[str, Any] = getattr(form, "cleaned_data", {})
+    rows = search(filters).prefetch_related("documents")
+    response = HttpResponse(make_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="indsatskatalog.csv"'
+    return response

@@ -27,9 +27,27 @@ from django.views.decorators.http import require_POST
 from klynge.accounts import access
 from klynge.accounts.access import Action
 from klynge.core.money import format_dkk
-from klynge.health import services
-from klynge.health.models import BudgetLine, HealthCluster, HealthMember, Initiative, InitiativeParty
-from klynge.web.health_forms import BudgetLineForm, CostForm, EvaluationForm, InitiativeForm, QuestionForm
+from klynge.health import secretariat, services
+from klynge.health.catalogue import unit_cost
+from klynge.health.models import (
+    BudgetLine,
+    HealthCluster,
+    HealthMember,
+    Initiative,
+    InitiativeDocument,
+    InitiativeParty,
+)
+from klynge.web.health_forms import (
+    BudgetLineForm,
+    CatalogueFactsForm,
+    CostForm,
+    EvaluationForm,
+    InitiativeDocumentForm,
+    InitiativeForm,
+    QuestionForm,
+    ReasonForm,
+    SsuDecisionForm,
+)
 from klynge.web.views.common import actor
 from klynge.web.views.health import health_cluster, initiative_rows, may_edit, members_of
 from klynge.web.views.health_councils import executor_form
@@ -180,9 +198,23 @@ def _detail(
     questions = list(initiative.questions.all())
     years = budget_against_actual(initiative)
     total = YearBudget(0, sum((y.budget for y in years), ZERO), sum((y.spent for y in years), ZERO))
+    cost_years = services.cost_years_open(initiative)
+    may_decide = access.can_record_ssu_decision(user, cluster)
     context: dict[str, Any] = {
         "cluster": cluster,
         "initiative": initiative,
+        "plan_locked": services.plan_locked(initiative),
+        "cost_years": cost_years,
+        "cost_refusal": _cost_refusal(initiative) if cost_years is None else "",
+        "decisions": list(
+            initiative.ssu_decisions.select_related("recorded_by").order_by("meeting_date", "id")
+        ),
+        "documents": list(initiative.documents.all()),
+        "adoptions": list(initiative.adoptions.select_related("cluster")),
+        "unit_cost": unit_cost(initiative),
+        "may_decide": may_decide,
+        "delete_refusal": secretariat.delete_refusal(initiative),
+        "cancellable": initiative.status in secretariat.CANCELLABLE,
         "parties": parties,
         "budget_lines": initiative.budget_lines.select_related("executor__municipality", "executor__region"),
         "costs": initiative.costs.select_related("executor__municipality", "executor__region"),
@@ -194,9 +226,25 @@ def _detail(
         "failed": failed,
         "section": "health" if editable else "health_clusters",
     }
+    if may_decide:
+        ssu_form = SsuDecisionForm(prefix="ssu")
+        context["ssu_form"] = failed if failed is not None and failed.prefix == "ssu" else ssu_form
     if editable:
         year = min(max(timezone.localdate().year, initiative.starts_on.year), initiative.ends_on.year)
+        if cost_years is not None:
+            year = min(max(year, cost_years[0]), cost_years[1])
         forms: dict[str, Any] = {
+            "cancel_form": ReasonForm(prefix="aflys"),
+            "delete_form": ReasonForm(prefix="slet"),
+            "facts_form": CatalogueFactsForm(
+                prefix="katalog",
+                initial={
+                    "contact_name": initiative.contact_name,
+                    "contact_email": initiative.contact_email,
+                    "participants": initiative.participants or "",
+                },
+            ),
+            "document_form": InitiativeDocumentForm(prefix="dokument"),
             "budget_form": BudgetLineForm(prefix="budget", members=executors, initial={"year": year}),
             "cost_form": CostForm(prefix="udgift", members=executors, initial={"year": year}),
             "evaluation_form": EvaluationForm(
@@ -215,6 +263,15 @@ def _detail(
             if status in services.ALLOWED_STATUS.get(initiative.status, set())
         ]
     return render(request, "web/health/initiative_detail.html", context)
+
+
+def _cost_refusal(initiative: Initiative) -> str:
+    """Why no actual cost can be written now, in the service's own words."""
+    try:
+        services._costs_open(initiative, initiative.ends_on.year)
+    except ValidationError as exc:
+        return exc.messages[0]
+    return ""
 
 
 @login_required
@@ -367,3 +424,130 @@ def question_add(request: HttpRequest, pk: int, initiative_pk: int) -> HttpRespo
         if question is not None:
             return _done(request, initiative, _("Spørgsmålet er tilføjet evalueringsplanen."), "evaluering")
     return _detail(request, cluster, initiative, form)
+
+
+# --- The secretariat's work (#13) ------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def initiative_cancel(request: HttpRequest, pk: int, initiative_pk: int) -> HttpResponse:
+    cluster, initiative = _editable(request, pk, initiative_pk)
+    form = ReasonForm(request.POST, prefix="aflys")
+    if form.is_valid():
+        saved = form.call(
+            secretariat.initiative_cancel,
+            actor=actor(request),
+            initiative=initiative,
+            reason=form.cleaned_data["reason"],
+        )
+        if saved is not None:
+            return _done(
+                request, saved, _("Indsatsen %(title)s er aflyst.") % {"title": saved.title}, "status"
+            )
+    return _detail(request, cluster, initiative, form)
+
+
+@login_required
+@require_POST
+def initiative_delete(request: HttpRequest, pk: int, initiative_pk: int) -> HttpResponse:
+    cluster, initiative = _editable(request, pk, initiative_pk)
+    form = ReasonForm(request.POST, prefix="slet")
+    if form.is_valid():
+        deleted = form.call(
+            secretariat.initiative_delete,
+            actor=actor(request),
+            initiative=initiative,
+            reason=form.cleaned_data["reason"],
+        )
+        if deleted is not None:
+            messages.success(
+                request,
+                _("Idéen %(title)s er slettet. Begrundelsen står i revisionssporet.")
+                % {"title": initiative.title},
+            )
+            return redirect("health_initiative_list", pk=cluster.pk)
+    return _detail(request, cluster, initiative, form)
+
+
+@login_required
+@require_POST
+def ssu_decision(request: HttpRequest, pk: int, initiative_pk: int) -> HttpResponse:
+    """The SSU's decision, recorded by the secretariat or an SSU member of the region (403 otherwise)."""
+    cluster, initiative = _initiative(request, pk, initiative_pk)
+    access.require_ssu_decision(actor(request), cluster)
+    form = SsuDecisionForm(request.POST, prefix="ssu")
+    if form.is_valid():
+        data = form.cleaned_data
+        decision = form.call(
+            secretariat.ssu_decision_record,
+            actor=actor(request),
+            initiative=initiative,
+            decision=data["decision"],
+            meeting_date=data["meeting_date"],
+            note=data["note"],
+        )
+        if decision is not None:
+            return _done(
+                request,
+                initiative,
+                _("SSU's beslutning fra mødet den %(date)s er registreret: %(decision)s.")
+                % {
+                    "date": data["meeting_date"].strftime("%d.%m.%Y"),
+                    "decision": decision.get_decision_display(),
+                },
+                "ssu",
+            )
+    return _detail(request, cluster, initiative, form)
+
+
+@login_required
+@require_POST
+def catalogue_facts(request: HttpRequest, pk: int, initiative_pk: int) -> HttpResponse:
+    cluster, initiative = _editable(request, pk, initiative_pk)
+    form = CatalogueFactsForm(request.POST, prefix="katalog")
+    if form.is_valid():
+        data = form.cleaned_data
+        saved = form.call(
+            secretariat.catalogue_facts_set,
+            actor=actor(request),
+            initiative=initiative,
+            contact_name=data["contact_name"],
+            contact_email=data["contact_email"],
+            participants=data["participants"],
+        )
+        if saved is not None:
+            return _done(request, saved, _("Kontaktperson og deltagere er gemt."), "katalog")
+    return _detail(request, cluster, initiative, form)
+
+
+@login_required
+@require_POST
+def document_add(request: HttpRequest, pk: int, initiative_pk: int) -> HttpResponse:
+    cluster, initiative = _editable(request, pk, initiative_pk)
+    form = InitiativeDocumentForm(request.POST, prefix="dokument")
+    if form.is_valid():
+        doc = form.call(
+            secretariat.document_add,
+            actor=actor(request),
+            initiative=initiative,
+            title=form.cleaned_data["title"],
+            url=form.cleaned_data["url"],
+        )
+        if doc is not None:
+            return _done(
+                request, initiative, _("Dokumentet %(title)s er tilføjet.") % {"title": doc.title}, "katalog"
+            )
+    return _detail(request, cluster, initiative, form)
+
+
+@login_required
+@require_POST
+def document_remove(request: HttpRequest, pk: int, initiative_pk: int, document_pk: int) -> HttpResponse:
+    _cluster, initiative = _editable(request, pk, initiative_pk)
+    document = get_object_or_404(InitiativeDocument, pk=document_pk, initiative=initiative)
+    document.initiative = initiative
+    secretariat.document_remove(actor=actor(request), document=document)
+    return _done(
+        request, initiative, _("Dokumentet %(title)s er fjernet.") % {"title": document.title}, "katalog"
+    )
