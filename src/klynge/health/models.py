@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from klynge.common.dates import db_window
 from klynge.common.money import MoneyField
@@ -527,7 +528,7 @@ class SsuDecision(models.Model):
 
     class Decision(models.TextChoices):
         APPROVED = "approved", _("Godkendt")
-        REJECTED = "rejected", _("Afvist")
+        REJECTED = "rejected", pgettext_lazy("SSU decision", "Afvist")
         NOTED = "noted", _("Taget til efterretning")
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="ssu_decisions")
