@@ -79,3 +79,27 @@ def test_a_new_role_shows_in_the_menu_without_an_audit_entry(
     RoleAssignment.objects.create(user=user, role="region_officer", region=region)
     assert recorded_version() == version  # nothing recorded, yet the menu follows the roles
     assert "Indstillinger" in client.get(reverse("home")).content.decode()
+
+
+def test_the_health_cluster_pages_kept_tables_show_new_funds_at_once(
+    login: Callable[[Any], Client], admin_user: Any
+) -> None:
+    from klynge.health import services as health
+    from klynge.health.models import Municipality
+    from klynge.registry.models import Region
+
+    cluster = health.cluster_create(
+        actor=admin_user,
+        external_id="SK-K",
+        name="Sundhedsklynge K",
+        region=Region.objects.get(code="1084"),
+        municipalities=[Municipality.objects.get(code="101")],
+    )
+    member = cluster.members.get(municipality__code="101")
+    client = login(admin_user)
+    url = reverse("health_cluster_detail", args=[cluster.pk])
+    health.funds_set(actor=admin_user, member=member, year=2025, amount="1000.00")
+    assert "1.000,00 kr." in client.get(url).content.decode()
+    health.funds_set(actor=admin_user, member=member, year=2025, amount="2345.00")
+    page = client.get(url).content.decode()
+    assert "2.345,00 kr." in page and "1.000,00 kr." not in page

@@ -5,6 +5,7 @@
     python -m klynge.bench persist national.json --run-date 2026-01-15   (DATABASE_URL chooses the database)
     python -m klynge.bench time -- klynge import national.json
     python -m klynge.bench web [--quick] [--scale 1] [--database-url URL]   (the pages under load)
+    python -m klynge.bench web --in-process [--scale 1]   (each page's CPU per request, no server)
     python -m klynge.bench ledger --postings 1000000 [--repeat 7] [--post-entries 100000] [--single-entries 10000]
         [--tools-repeat 3]
 
@@ -60,6 +61,11 @@ def main(argv: list[str] | None = None) -> None:
     web.add_argument("--seconds", type=float, help="length of each phase (default 60; --quick 15)")
     web.add_argument("--clients", default="1,5,20", help="the phases' concurrent clients")
     web.add_argument("--json", help="also write the figures to this file")
+    web.add_argument(
+        "--in-process",
+        action="store_true",
+        help="no server: each page's CPU per request in this process (Django's test client)",
+    )
     tim = sub.add_parser("time", help="run a command and report its wall time and peak memory")
     tim.add_argument("cmd", nargs=argparse.REMAINDER, help="the command (after --)")
     args = parser.parse_args(argv)
@@ -100,6 +106,19 @@ def main(argv: list[str] | None = None) -> None:
 
         if args.quick and args.scale != 1:
             parser.error("--quick measures the national data (scale 1)")
+        if args.in_process:
+            from klynge.bench.web import run_in_process
+
+            figures = run_in_process(
+                scale=args.scale, directory=Path(args.dir), run_date=args.run_date, requests=20
+            )
+            for name, page in figures["pages"].items():
+                print(
+                    f"  {name:22} CPU {page['cpu_median_ms']:6.1f} ms median, {page['cpu_mean_ms']:6.1f} ms mean"
+                )
+            print(json.dumps(figures))
+            print(f"web in process: mean CPU per page {figures['mix_cpu_mean_ms']} ms")
+            return
         results = run_web(
             scale=args.scale,
             quick=args.quick,

@@ -441,6 +441,61 @@ def run_web(
     return results
 
 
+def in_process(pages: dict[str, list[str]], requests: int = 20) -> dict[str, Any]:
+    """Each page's CPU per request in this process (Django's test client, no server, no other
+    client): every address of the page once to warm what is kept, then ``requests`` requests timed
+    by the process's CPU clock, which other work on the machine disturbs far less than wall time."""
+    from django.test import Client as TestClient
+    from django.test.utils import override_settings
+
+    from klynge.accounts.models import User
+
+    figures: dict[str, Any] = {}
+    with override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"]):
+        client = TestClient(HTTP_X_FORWARDED_PROTO="https")
+        client.force_login(User.objects.get(username=ADMIN))
+        for name, addresses in pages.items():
+            for address in addresses:
+                answer = client.get(address, secure=True)
+                if answer.status_code != 200:
+                    raise SystemExit(f"klynge.bench web: {address} answered {answer.status_code}")
+            spent = []
+            for i in range(requests):
+                start = time.process_time()
+                client.get(addresses[i % len(addresses)], secure=True)
+                spent.append(time.process_time() - start)
+            figures[name] = {
+                "n": requests,
+                "cpu_median_ms": round(statistics.median(spent) * 1000, 1),
+                "cpu_mean_ms": round(statistics.fmean(spent) * 1000, 1),
+            }
+    mean = statistics.fmean(f["cpu_mean_ms"] for f in figures.values())
+    return {"pages": figures, "mix_cpu_mean_ms": round(mean, 1), "load": load_average()}
+
+
+def run_in_process(*, scale: float, directory: Path, run_date: str, requests: int) -> dict[str, Any]:
+    """``--in-process``: the same data and pages as :func:`run_web`, measured by :func:`in_process`."""
+    work = directory / "web"
+    work.mkdir(parents=True, exist_ok=True)
+    path = data_file(directory, scale)
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "klynge.settings",
+            "DATABASE_URL": fresh_database(work, None),
+            "KLYNGE_DATA_DIR": str(work.resolve()),
+            "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            "KLYNGE_RELAX_TWO_FACTOR": "1",
+        }
+    )
+    os.environ.setdefault("DJANGO_DEBUG", "1")  # the setup; the pages are measured with DEBUG off
+    setup = prepare(path, run_date)
+    return {
+        "scale": scale,
+        "date": time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime()),
+        **in_process(setup["pages"], requests),
+    }
+
+
 def summary(results: dict[str, Any]) -> str:
     phases = {p["clients"]: p for p in results["phases"]}
     low, high = phases[min(phases)], phases[max(phases)]

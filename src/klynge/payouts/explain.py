@@ -7,12 +7,13 @@ made when shown (not stored), so they follow the reader's language.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Protocol
 
 from django.utils.formats import date_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from klynge.core.money import format_dkk
 
@@ -51,7 +52,13 @@ def kr(amount: Decimal | None) -> str:
 
 
 def _rules() -> dict[str, tuple[str, str]]:
-    """Each rule code of the payout engine: its plain Danish words, and the rule in one sentence."""
+    """Each rule code of the payout engine: its plain Danish words, and the rule in one sentence (in
+    the active language; made once per language, as a page may ask for it on each of its lines)."""
+    return _rules_in(get_language() or "")
+
+
+@functools.cache
+def _rules_in(language: str) -> dict[str, tuple[str, str]]:
     return {
         "A1": (
             _("Klyngen skal være færdigmeldt"),

@@ -113,16 +113,19 @@ def cluster_economy(request: HttpRequest, pk: int) -> HttpResponse:
     user = actor(request)
     cluster = selectors.cluster(user, pk)
     day = today()
-    payouts = [
-        {
-            "payout": p,
-            "arrival": _arrival(p.arrival_from, p.arrival_to),
-            # A released payout never changes (#12): its words are made once per language.
-            "lines": kept_for_good("payout-lines", partial(_payout_lines, p), p.pk),
-        }
-        # The lines are read only for a payout whose words are not kept yet.
-        for p in statements.released_payouts(cluster).prefetch_related(None)
-    ]
+    # Read only when the page's kept part is made (#12).
+    payouts = SimpleLazyObject(
+        lambda: [
+            {
+                "payout": p,
+                "arrival": _arrival(p.arrival_from, p.arrival_to),
+                # A released payout never changes (#12): its words are made once per language.
+                "lines": kept_for_good("payout-lines", partial(_payout_lines, p), p.pk),
+            }
+            # The lines are read only for a payout whose words are not kept yet.
+            for p in statements.released_payouts(cluster).prefetch_related(None)
+        ]
+    )
     completed = cluster.status == GpCluster.Status.COMPLETED
     open_run = runs.open_run(cluster.region)
     return render(

@@ -22,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -166,8 +167,13 @@ def _cluster_page(
     members = members_of(cluster)
     years = years_of(cluster)
     editable = may_edit(user, cluster)
-    population = {(p.member_id, p.year): p.count for p in Population.objects.filter(member__in=members)}
-    funds = {(f.member_id, f.year): f for f in CommonFund.objects.filter(member__in=members)}
+    # The tables' figures are read only when the page's kept parts are made (#12).
+    population = SimpleLazyObject(
+        lambda: {(p.member_id, p.year): p.count for p in Population.objects.filter(member__in=members)}
+    )
+    funds = SimpleLazyObject(
+        lambda: {(f.member_id, f.year): f for f in CommonFund.objects.filter(member__in=members)}
+    )
     this_year = timezone.localdate().year
     # #11: a council's predecessors, a cluster's successor council; linked where the user may see them
     visible = set(access.health_clusters(user, Action.VIEW).values_list("pk", flat=True))
@@ -178,11 +184,13 @@ def _cluster_page(
         "predecessors": [(c, c.pk in visible) for c in cluster.predecessors.order_by("name")],
         "members": members,
         "years": years,
-        "population_rows": [(m, [population.get((m.pk, y)) for y in years]) for m in members],
-        "funds_rows": [(m, [funds.get((m.pk, y)) for y in years]) for m in members],
-        "funds_totals": [
-            sum((f.amount for (_m, y), f in funds.items() if y == year), ZERO) for year in years
-        ],
+        "population_rows": SimpleLazyObject(
+            lambda: [(m, [population.get((m.pk, y)) for y in years]) for m in members]
+        ),
+        "funds_rows": SimpleLazyObject(lambda: [(m, [funds.get((m.pk, y)) for y in years]) for m in members]),
+        "funds_totals": SimpleLazyObject(
+            lambda: [sum((f.amount for (_m, y), f in funds.items() if y == year), ZERO) for year in years]
+        ),
         "overview": kept("health-overview", lambda: overview(cluster, years), cluster.pk, *years),
         "carry_overs": CarryOver.objects.filter(member__in=members).select_related(
             "member__municipality", "member__region", "confirmed_by"
