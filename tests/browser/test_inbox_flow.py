@@ -99,6 +99,15 @@ def test_the_ssu_member_goes_from_a_new_report_to_the_initiative(
     axe("SSU member's inbox")
     page.get_by_role("link", name="Ny afrapportering: Hjerterehabilitering").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hjerterehabilitering")
+    # The finished task: the SSU's decision on the report, recorded with the meeting's date.
+    page.locator("summary", has_text="Registrér SSU's beslutning").click()
+    page.locator("#id_ssu-decision").select_option("noted")
+    page.locator("#id_ssu-meeting_date").fill(timezone.localdate().isoformat())
+    page.get_by_role("button", name="Registrér beslutningen").click()
+    expect(page.get_by_text("SSU's beslutning fra mødet den")).to_be_visible()
+    assert initiative.ssu_decisions.filter(decision="noted").exists()
+    page.goto("/")
+    expect(page.get_by_role("link", name="Ny afrapportering: Hjerterehabilitering")).to_have_count(0)
 
 
 def test_the_finance_officer_goes_from_the_inbox_to_confirm_the_carry_over(
