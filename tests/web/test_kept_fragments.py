@@ -103,3 +103,21 @@ def test_the_health_cluster_pages_kept_tables_show_new_funds_at_once(
     health.funds_set(actor=admin_user, member=member, year=2025, amount="2345.00")
     page = client.get(url).content.decode()
     assert "2.345,00 kr." in page and "1.000,00 kr." not in page
+
+
+def test_no_kept_part_of_a_page_holds_a_form_or_the_person() -> None:
+    """What is kept is shared by everyone with the same roles: never a CSRF token, a form or the
+    user's own name in it (the rule in klynge.web.kept)."""
+    import re
+    from pathlib import Path
+
+    import klynge.web
+
+    templates = Path(klynge.web.__file__).parent / "templates"
+    found = 0
+    for path in templates.rglob("*.html"):
+        for block in re.findall(r"{% kept .*?%}(.*?){% endkept %}", path.read_text(encoding="utf-8"), re.S):
+            found += 1
+            for forbidden in ("csrf_token", "<form", "{{ user", "request.user", "prepared_by"):
+                assert forbidden not in block, f"{path.name}: a kept part holds {forbidden}"
+    assert found >= 8  # the parts kept today (#12)
