@@ -56,6 +56,9 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("sagsbehandler-nord", "run_detail"),
         ("sagsbehandler-nord", "run_payout"),
         ("sagsbehandler-nord", "bank_files"),
+        ("sagsbehandler-nord", "claim_list"),
+        ("sagsbehandler-nord", "claim_detail"),
+        ("sagsbehandler-nord", "rules"),
         ("sagsbehandler-nord", "region_dashboard"),
         ("sagsbehandler-nord", "health_catalogue"),
         ("sagsbehandler-nord", "health_catalogue_detail"),
@@ -73,6 +76,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("sekretariat-aalborg", "health_money_flow"),
         ("sekretariat-aalborg", "health_reports"),
         ("okonomi-aalborg", "health_finance"),
+        ("okonomi-aalborg", "postings_export"),
         ("ssu-nord", "health_cluster_list"),
     ],
     "administrators": [
@@ -130,6 +134,16 @@ NOT_PAGES = {
     "health_council_carry_over",
     "health_carry_over_withdraw",
     "health_cluster_update",
+    "health_initiative_cancel",
+    "health_initiative_delete",
+    "health_ssu_decision",
+    "health_catalogue_facts",
+    "health_catalogue_adopt",
+    "health_document_add",
+    "health_document_remove",
+    "write_off_propose",
+    "write_off_approve",
+    "write_off_refuse",
     "recovery_codes_renew",
     "two_factor_disable",
     "logout",
@@ -149,6 +163,8 @@ NOT_PAGES = {
     "health_annual_report_pdf",
     "health_ssu_report_pdf",
     "health_journal",
+    "health_catalogue_csv",
+    "health_catalogue_ssu_report",
     # fragments
     "leaving_preview",
     # mid-way through a flow (tests/browser/test_two_factor_flow.py, tests/web/test_views_auth.py)
@@ -174,7 +190,13 @@ def _url(name: str, username: str) -> str:
 
     user = User.objects.filter(username=username).first()
     code = "1081"
-    if name in {"changes", "region_settings", "run_list", "bank_files", "region_dashboard"}:
+    if name == "claim_detail":
+        from klynge.payouts.models import RepaymentClaim
+
+        return reverse(
+            name, args=[RepaymentClaim.objects.filter(run__region__code=code).order_by("pk").first().pk]
+        )
+    if name in {"changes", "region_settings", "run_list", "bank_files", "region_dashboard", "claim_list"}:
         return reverse(name, args=[code])
     if name in {
         "cluster_detail",

@@ -118,8 +118,11 @@ def test_no_template_formats_a_date_by_hand() -> None:
 
 
 def test_no_python_formats_a_human_date_by_hand() -> None:
-    """Numeric dates such as ``09-12-2018`` or ``09.12.2018`` in Python text: use long_date."""
-    pattern = re.compile(r"""strftime\(["']%d|:%d[-./]%m[-./]%Y\}|\.strftime\(["']%m/""")
+    """Numeric dates such as ``09-12-2018`` or ``09.12.2018`` in Python text, or a pattern such as
+    ``date_format(day, "j. F Y")`` that is Danish in every language: use long_date or a named format."""
+    pattern = re.compile(
+        r"""strftime\(["']%d|:%d[-./]%m[-./]%Y\}|\.strftime\(["']%m/|date_format\([^,()]+,\s*["'](?![A-Z_]+["'])"""
+    )
     offenders = [
         str(path.relative_to(SRC))
         for path in SRC.rglob("*.py")
@@ -165,3 +168,19 @@ def test_a_refusal_writes_its_dates_in_the_language_it_is_read_in(
         message = " ".join(caught.value.message_dict["joined"])
         assert expected in message and not SLASHED.search(message)
         assert "30-09-2018" not in message and "30.09.2018" not in message
+
+
+def test_the_explanation_of_an_amount_writes_its_days_in_the_pages_language() -> None:
+    """The payout lines' periods ("1. juni–31. december 2019"), as the Økonomi page shows them."""
+    import datetime as dt
+
+    from django.utils import translation
+
+    from klynge.payouts.explain import period_text
+
+    first, last = dt.date(2019, 6, 1), dt.date(2019, 12, 31)
+    with translation.override("da"):
+        assert period_text(first, last) == "1. juni–31. december 2019"
+    with translation.override("en"):
+        assert period_text(first, last) == "1 June–31 December 2019"
+        assert period_text(first, dt.date(2020, 1, 15)) == "1 June 2019–15 January 2020"

@@ -466,6 +466,6 @@ def test_the_catalogue_csv_has_one_row_per_initiative_in_the_documented_layout(
     record = dict(zip(header, row, strict=True))
     assert record["Faktiske udgifter"] == "3000000,00" and record["Enhed"] == "deltager"
     assert record["Antal"] == "1200" and record["Udgift pr. enhed"] == "2500,00"
-    assert record["Overtaget af"] == "Sundhedsklynge Nord" and record["Status"] == "reported"
+    assert record["Overtaget af"] == "Sundhedsklynge Nord" and record["Status"] == "Afrapporteret til SSU"
     assert record["Afrapporteret til SSU"] == "2024-03-01" and record["Kontaktperson"] == "Anne Berg"
     assert record["Dokumenter"] == "Evalueringsrapport <https://kk.dk/rapport.pdf>"

@@ -124,7 +124,7 @@ def test_the_ssu_member_records_a_decision_and_the_idea_is_approved(
         follow=True,
     )
     page = text(response)
-    assert "SSU's beslutning fra mødet den 10.01.2023 er registreret: Godkendt." in page
+    assert "SSU's beslutning fra mødet den 10. januar 2023 er registreret: Godkendt." in page
     assert "Enstemmigt" in page and Initiative.objects.get(pk=idea.pk).status == "approved"
     officer = make_user("finance_officer", organisation_code="101")
     response = login(officer).post(
@@ -252,5 +252,7 @@ def test_the_catalogue_csv_follows_the_search(
     body = response.content.decode("utf-8")
     assert response["Content-Type"].startswith("text/csv") and body.startswith("\ufeffId;Titel;")
     assert re.search(rf"^{done.pk};Sundhedsfremme og forebyggelse;", body, re.M)
+    row = next(line for line in body.splitlines() if line.startswith(f"{done.pk};"))
+    assert ";Afrapporteret til SSU;" in row and ";reported;" not in row  # words, not codes
     empty = client.get(reverse("health_catalogue_csv") + "?q=ingenting-her").content.decode("utf-8")
     assert len(empty.strip().splitlines()) == 1

@@ -44,3 +44,14 @@ def test_compressed_letter_is_smaller_and_still_a_pdf() -> None:
 
 def test_danish_dates_name_the_month() -> None:
     assert danish_date(dt.date(2020, 2, 29)) == "29. februar 2020"
+
+
+def test_a_letter_with_the_regions_account_does_not_also_ask_where_to_pay() -> None:
+    from dataclasses import replace
+
+    with_account = claim_letter_pdf(
+        replace(LETTER, instructions="", account="DK5000400440116243"), compress=False
+    ).decode("latin-1")
+    assert "DK5000400440116243" in with_account and "for at f" not in with_account
+    neither = claim_letter_pdf(replace(LETTER, instructions="", account=""), compress=False).decode("latin-1")
+    assert "Kontakt Region Nordjylland for at f" in neither

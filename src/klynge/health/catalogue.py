@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from klynge.core.money import ZERO, round_ore
@@ -119,6 +120,11 @@ def _money(amount: Decimal | None) -> str:
 def catalogue_csv(initiatives: Iterable[Initiative]) -> str:
     """The catalogue as CSV: semicolons, decimal comma, UTF-8 with BOM, dates as YYYY-MM-DD, one row
     per initiative (docs/health-catalogue.md). The unit is ``deltager``, ``borger`` or empty."""
+    with translation.override("da"):  # a Danish file: its header and its words
+        return _catalogue_csv(initiatives)
+
+
+def _catalogue_csv(initiatives: Iterable[Initiative]) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
@@ -134,9 +140,9 @@ def catalogue_csv(initiatives: Iterable[Initiative]) -> str:
                 i.theme,
                 i.starts_on.isoformat(),
                 i.ends_on.isoformat(),
-                i.status,
+                str(i.get_status_display()),  # the words, as the header's language (Danish)
                 i.reported_on.isoformat() if i.reported_on else "",
-                i.result,
+                str(i.get_result_display()) if i.result else "",
                 i.result_summary.replace("\r\n", " ").replace("\n", " "),
                 "ja" if i.recommend_spread else "nej",
                 i.contact_name,

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from klynge.accounts.access import Action, require_health, require_ssu_decision
 from klynge.audit.log import snapshot
-from klynge.common.dates import window
+from klynge.common.dates import long_date, window
 from klynge.health.models import (
     EvaluationQuestion,
     HealthCluster,
@@ -158,13 +158,15 @@ def ssu_decision_record(
             _("Mødedato: mødet skal have fundet sted; registrér beslutningen efter mødet.")
         ]
     elif not span.first <= meeting_date <= span.last:
-        errors["meeting_date"] = [_("Mødedato: skriv en dato efter %(first)s.") % {"first": span.first}]
+        errors["meeting_date"] = [
+            _("Mødedato: skriv en dato efter %(first)s.") % {"first": long_date(span.first)}
+        ]
     elif initiative.ssu_decisions.filter(meeting_date=meeting_date).exists():
         errors["meeting_date"] = [
             _(
                 "Mødedato: der er allerede registreret en beslutning fra mødet den %(date)s; vælg en anden dato."
             )
-            % {"date": meeting_date.strftime("%d.%m.%Y")}
+            % {"date": long_date(meeting_date)}
         ]
     note = (note or "").strip()
     if decision == SsuDecision.Decision.REJECTED and not note:
@@ -187,7 +189,7 @@ def ssu_decision_record(
         _("SSU's beslutning om %(title)s den %(date)s: %(decision)s")
         % {
             "title": initiative.title,
-            "date": meeting_date.strftime("%d.%m.%Y"),
+            "date": long_date(meeting_date),
             "decision": obj.get_decision_display(),
         },
         obj,

@@ -956,11 +956,16 @@ def _costs_open(initiative: Initiative, year: int, field: str = "year") -> None:
         ) % {"status": initiative.get_status_display().lower(), "year": years[0]}
     elif status == Initiative.Status.CANCELLED:
         message = _("Faktiske udgifter: indsatsen blev aflyst, før den blev godkendt, og har ingen udgifter.")
+    elif status == Initiative.Status.REPORTED:
+        message = _(
+            "Faktiske udgifter: indsatsen er afrapporteret til SSU, så dens udgifter er låst, som de blev "
+            "afrapporteret."
+        )
     else:
         message = _(
-            "Faktiske udgifter: indsatsen er %(status)s, så dens udgifter er låst. Sæt den tilbage til "
-            "afsluttet, hvis den ikke er afrapporteret til SSU endnu."
-        ) % {"status": initiative.get_status_display().lower()}
+            "Faktiske udgifter: indsatsen er evalueret, så dens udgifter er låst. Sæt den tilbage til "
+            "afsluttet, hvis der mangler udgifter."
+        )
     raise _refuse(field, message)
 
 

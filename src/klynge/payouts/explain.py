@@ -33,7 +33,7 @@ class LineLike(Protocol):
 
 
 def day_text(day: dt.date | None) -> str:
-    return date_format(day, "j. F Y") if day else ""
+    return date_format(day, "DATE_FORMAT") if day else ""  # "1. juni 2019" / "1 June 2019" (#13)
 
 
 def period_text(first: dt.date | None, last: dt.date | None) -> str:
@@ -43,7 +43,7 @@ def period_text(first: dt.date | None, last: dt.date | None) -> str:
     if first == last:
         return day_text(first)
     if first.year == last.year:
-        return f"{date_format(first, 'j. F')}–{day_text(last)}"
+        return f"{date_format(first, 'MONTH_DAY_FORMAT')}–{day_text(last)}"
     return f"{day_text(first)}–{day_text(last)}"
 
 

@@ -85,9 +85,15 @@ def claim_letter_pdf(letter: ClaimLetter, *, compress: bool = True) -> bytes:
         5,
         f"Beløbet skal være indbetalt senest {danish_date(letter.deadline)} med referencen {letter.reference}.\n"
         + (f"Konto (IBAN): {letter.account}\n" if letter.account else "")
+        # Where to pay: the region's own instructions, else its account; only a letter with neither
+        # asks the cluster to contact the region (#13: never both an account and "ask us where").
         + (
             letter.instructions
-            or f"Kontakt {letter.region_name} for at få oplyst, hvor beløbet skal overføres til."
+            or (
+                ""
+                if letter.account
+                else f"Kontakt {letter.region_name} for at få oplyst, hvor beløbet skal overføres til."
+            )
         ),
     )
     pdf.ln(6)

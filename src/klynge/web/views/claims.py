@@ -194,7 +194,7 @@ def write_off_approve(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda w: claims.write_off_approve(actor=user, write_off=w),
-        _("Afskrivningen er godkendt og bogført. Kravet sendes ikke flere påmindelser om."),
+        _("Afskrivningen er godkendt og bogført. Der sendes ikke flere påmindelser om kravet."),
     )
 
 

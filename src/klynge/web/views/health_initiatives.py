@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from klynge.accounts import access
 from klynge.accounts.access import Action
+from klynge.common.dates import long_date
 from klynge.core.money import format_dkk
 from klynge.health import secretariat, services
 from klynge.health.catalogue import unit_cost
@@ -493,7 +494,7 @@ def ssu_decision(request: HttpRequest, pk: int, initiative_pk: int) -> HttpRespo
                 initiative,
                 _("SSU's beslutning fra mødet den %(date)s er registreret: %(decision)s.")
                 % {
-                    "date": data["meeting_date"].strftime("%d.%m.%Y"),
+                    "date": long_date(data["meeting_date"]),
                     "decision": decision.get_decision_display(),
                 },
                 "ssu",
