@@ -109,7 +109,11 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'klynge.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        # Production keeps each server process's connection (#12: a new connection and its set-up on
+        # every request cost more than many pages' own queries); checked before reuse. Development and
+        # the tests open one per request, as Django's test servers expect.
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0" if DEBUG else "600")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -191,6 +195,24 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# The cache of what pages keep until the next recorded change (klynge.web.kept, #12). Production:
+# one cache on disk shared by every server process, so a figure or a part of a page is made once per
+# change, not once in each worker. Development and the tests: each process's memory (cleared per test).
+# KLYNGE_CACHE=memory or =files chooses either.
+_CACHE = os.environ.get("KLYNGE_CACHE", "memory" if DEBUG else "files")
+if _CACHE not in ("memory", "files"):
+    sys.exit(f"klynge: KLYNGE_CACHE skal være 'memory' eller 'files' (must be; got {_CACHE!r}).")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 20_000, "CULL_FREQUENCY": 4},
+    }
+    if _CACHE == "files"
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": 3600}
+}
 
 # Uploaded documents live outside the web root and are only ever served by a view that checks access.
 DOCUMENT_ROOT = DATA_DIR / "documents"

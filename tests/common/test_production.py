@@ -74,6 +74,26 @@ def test_debug_is_off_unless_django_debug_is_1(tmp_path: Path) -> None:
         assert result.stdout.strip().splitlines()[-1] == expected, (value, result.stderr)
 
 
+def test_production_shares_its_cache_on_disk_and_keeps_its_database_connection(tmp_path: Path) -> None:
+    """#12: the server processes share what pages keep (files in KLYNGE_DATA_DIR/cache) and keep their
+    database connection; KLYNGE_CACHE chooses, and a wrong value is one line, not a traceback."""
+    script = (
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(settings.CACHES['default']['BACKEND'], d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    production = run(["shell", "-c", script], production_env(tmp_path)).stdout.splitlines()[-1].split()
+    assert production == ["django.core.cache.backends.filebased.FileBasedCache", "600", "True"]
+    memory = (
+        run(["shell", "-c", script], production_env(tmp_path, KLYNGE_CACHE="memory"))
+        .stdout.splitlines()[-1]
+        .split()
+    )
+    assert memory[0] == "django.core.cache.backends.locmem.LocMemCache"
+    wrong = run(["check"], production_env(tmp_path, KLYNGE_CACHE="redis"))
+    assert wrong.returncode == 1 and wrong.stderr.startswith("klynge: KLYNGE_CACHE skal være")
+    assert "Traceback" not in wrong.stderr
+
+
 def test_check_deploy_is_clean_with_the_documented_settings(tmp_path: Path) -> None:
     result = run(["check", "--deploy", "--fail-level", "WARNING"], production_env(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr

@@ -121,3 +121,38 @@ def test_no_kept_part_of_a_page_holds_a_form_or_the_person() -> None:
             for forbidden in ("csrf_token", "<form", "{{ user", "request.user", "prepared_by"):
                 assert forbidden not in block, f"{path.name}: a kept part holds {forbidden}"
     assert found >= 8  # the parts kept today (#12)
+
+
+def test_what_pages_keep_is_shared_through_the_production_cache_on_disk(
+    login: Callable[[Any], Client], example: Any, region: Any, officer: Any, tmp_path: Any, settings: Any
+) -> None:
+    """Production keeps the figures and parts of pages in files shared by the server processes
+    (KLYNGE_CACHE=files): everything kept must survive pickling to disk and give the same page."""
+    import re
+
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    caches["default"].clear()
+    cluster = GpCluster.objects.filter(region=region).order_by("pk").first()
+    client = login(officer)
+    addresses = [
+        reverse("region_dashboard", args=[region.code]),
+        reverse("cluster_list"),
+        reverse("cluster_detail", args=[cluster.pk]),
+        reverse("cluster_economy", args=[cluster.pk]),
+    ]
+
+    def page(address: str) -> str:  # without the CSRF token, masked anew on every page
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", client.get(address).content.decode())
+
+    first = {a: page(a) for a in addresses}
+    assert len(list((tmp_path / "cache").iterdir())) >= len(addresses)
+    again = {a: page(a) for a in addresses}
+    for address in addresses:
+        assert again[address] == first[address], address

@@ -382,6 +382,7 @@ def run_web(
     static = work / "static"
     if static.exists():
         shutil.rmtree(static)
+    shutil.rmtree(work / "cache", ignore_errors=True)  # what pages kept in an earlier database
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "klynge.settings",

@@ -29,18 +29,24 @@ SECONDS = 3600  # the longest a figure is kept (a newer change ends it at once)
 
 
 def recorded_version() -> str:
-    """The newest entry of the audit trail and of Django admin's log ("0.0" before the first)."""
+    """The state of the data: the newest audit entry by its id and hash, and the newest entry of Django
+    admin's log by its id and time ("0" parts before the first). The hash chains every entry to all
+    before it, so a database restored from a backup and changed again never meets a figure kept for
+    the same id in the history it replaced."""
     from django.contrib.admin.models import LogEntry
 
     from klynge.audit.models import AuditEntry
 
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT (SELECT MAX(id) FROM {AuditEntry._meta.db_table}), "  # noqa: S608 - table names
-            f"(SELECT MAX(id) FROM {LogEntry._meta.db_table})"
+            f"SELECT id, hash FROM {AuditEntry._meta.db_table} ORDER BY id DESC LIMIT 1"  # noqa: S608
         )
-        audit, admin = cursor.fetchone()
-    return f"{audit or 0}.{admin or 0}"
+        audit = cursor.fetchone() or (0, "")
+        cursor.execute(
+            f"SELECT id, action_time FROM {LogEntry._meta.db_table} ORDER BY id DESC LIMIT 1"  # noqa: S608
+        )
+        admin = cursor.fetchone() or (0, "")
+    return f"{audit[0]}-{(audit[1] or '')[:16]}.{admin[0]}-{str(admin[1]).replace(' ', 'T')}"
 
 
 def kept_key(name: str, *parts: object) -> str:
