@@ -37,16 +37,14 @@ def recorded_version() -> str:
 
     from klynge.audit.models import AuditEntry
 
-    with connection.cursor() as cursor:
+    audit, admin = AuditEntry._meta.db_table, LogEntry._meta.db_table
+    with connection.cursor() as cursor:  # one query: it is asked for by every kept part of a page
         cursor.execute(
-            f"SELECT id, hash FROM {AuditEntry._meta.db_table} ORDER BY id DESC LIMIT 1"  # noqa: S608
+            f"SELECT (SELECT id || '-' || COALESCE(SUBSTR(hash, 1, 16), '') FROM {audit} "  # noqa: S608
+            f"ORDER BY id DESC LIMIT 1), (SELECT id || '-' || action_time FROM {admin} ORDER BY id DESC LIMIT 1)"
         )
-        audit = cursor.fetchone() or (0, "")
-        cursor.execute(
-            f"SELECT id, action_time FROM {LogEntry._meta.db_table} ORDER BY id DESC LIMIT 1"  # noqa: S608
-        )
-        admin = cursor.fetchone() or (0, "")
-    return f"{audit[0]}-{(audit[1] or '')[:16]}.{admin[0]}-{str(admin[1]).replace(' ', 'T')}"
+        newest_audit, newest_admin = cursor.fetchone()
+    return f"{newest_audit or 0}.{str(newest_admin or 0).replace(' ', 'T')}"
 
 
 def kept_key(name: str, *parts: object) -> str:
