@@ -156,3 +156,15 @@ def test_what_pages_keep_is_shared_through_the_production_cache_on_disk(
     again = {a: page(a) for a in addresses}
     for address in addresses:
         assert again[address] == first[address], address
+
+
+def test_a_get_request_reads_the_state_once_and_nothing_outside_it_reuses_it(
+    login: Callable[[Any], Client], cluster: Any, officer: Any
+) -> None:
+    from klynge.web import kept
+
+    client = login(officer)
+    client.get(reverse("cluster_detail", args=[cluster.pk]))  # a request: the state read once in it
+    before = kept.recorded_version()
+    services.cluster_update(actor=officer, cluster=cluster, name="Klynge Ny")
+    assert kept.recorded_version() != before  # outside a request it is read every time

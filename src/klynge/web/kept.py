@@ -16,10 +16,12 @@ prepared this run").
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -28,7 +30,33 @@ T = TypeVar("T")
 SECONDS = 3600  # the longest a figure is kept (a newer change ends it at once)
 
 
+_request = threading.local()  # the state read once per GET request (reset as each request starts)
+
+
+def _request_started(sender: object, environ: dict[str, Any] | None = None, **kwargs: object) -> None:
+    _request.version = None
+    _request.reading = (environ or {}).get("REQUEST_METHOD") in ("GET", "HEAD")
+
+
+def _request_finished(sender: object, **kwargs: object) -> None:
+    _request.version, _request.reading = None, False
+
+
+request_started.connect(_request_started, dispatch_uid="klynge.web.kept")
+request_finished.connect(_request_finished, dispatch_uid="klynge.web.kept")
+
+
 def recorded_version() -> str:
+    """The state of the data as a page sees it: read once per GET request (a GET changes nothing, and
+    every kept part of its page asks), every time otherwise. See :func:`read_version`."""
+    if not getattr(_request, "reading", False):
+        return read_version()
+    if _request.version is None:
+        _request.version = read_version()
+    return str(_request.version)
+
+
+def read_version() -> str:
     """The state of the data: the newest audit entry by its id and hash, and the newest entry of Django
     admin's log by its id and time ("0" parts before the first). The hash chains every entry to all
     before it, so a database restored from a backup and changed again never meets a figure kept for
