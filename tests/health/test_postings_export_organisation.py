@@ -235,6 +235,18 @@ def test_the_page_streams_the_csv_and_shows_refusals_in_danish_and_english(
     assert "Year: choose either a year or a period" in english.content.decode()
 
 
+def test_the_page_says_so_when_a_period_has_no_postings_instead_of_an_empty_file(
+    books: Any, finance: Callable[[str], Any], login: Callable[[Any], Any]
+) -> None:
+    client = login(finance("101"))
+    empty = client.get("/konteringer/", {"hent": "1", "organisation": "101", "aar": "2019"})
+    assert not isinstance(empty, StreamingHttpResponse) and empty.status_code == 200
+    assert "Der er ingen konteringer for" in empty.content.decode()
+    assert "fra 1. januar 2019 til 31. december 2019" in empty.content.decode()
+    full = client.get("/konteringer/", {"hent": "1", "organisation": "101", "aar": "2023"})
+    assert isinstance(full, StreamingHttpResponse)
+
+
 def test_the_page_is_linked_next_to_the_ledger_exports_and_refuses_people_without_an_organisation(
     books: Any, officer: Any, coordinator: Any, login: Callable[[Any], Any]
 ) -> None:

@@ -28,7 +28,7 @@ from klynge.common.dates import date_errors, long_date, window
 from klynge.health.models import HealthCluster, Municipality
 from klynge.health.services import account_chart, ledger_code
 from klynge.ledger.models import Ledger
-from klynge.ledger.postings_csv import Books, csv_chunks
+from klynge.ledger.postings_csv import Books, csv_chunks, postings_count
 from klynge.payouts.runs import ledger_code as region_ledger_code
 from klynge.registry.models import Region
 
@@ -158,6 +158,7 @@ class Export:
     first: dt.date
     last: dt.date
     chunks: Iterator[str]
+    count: int = 0  # the postings in the file
 
     @property
     def filename(self) -> str:
@@ -179,4 +180,11 @@ def export(
     org = organisation(organisation_code)
     require_access(actor, org)
     start, end = period(year, first, last)
-    return Export(org, start, end, csv_chunks(org.code, books(org), start, end, account_chart))
+    found = books(org)
+    return Export(
+        org,
+        start,
+        end,
+        csv_chunks(org.code, found, start, end, account_chart),
+        postings_count(found, start, end),
+    )

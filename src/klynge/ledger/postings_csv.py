@@ -51,13 +51,23 @@ def amount_text(ore: int) -> str:
     return f"{'-' if ore < 0 else ''}{kroner},{rest:02d}"
 
 
-def _postings(books: Iterable[Books], first: dt.date, last: dt.date) -> Iterator[tuple[Any, ...]]:
-    """The posted postings of ``books`` dated ``first`` to ``last``, in ledger, voucher and line order."""
+def _selected(books: Iterable[Books], first: dt.date, last: dt.date) -> Any:
     where = Q(pk__in=[])
     for b in books:
         where |= Q(entry__ledger=b.ledger) if b.party is None else Q(entry__ledger=b.ledger, party=b.party)
+    return Posting.objects.filter(where, entry__posted=True, entry__date__gte=first, entry__date__lte=last)
+
+
+def postings_count(books: Iterable[Books], first: dt.date, last: dt.date) -> int:
+    """How many postings the file of ``books`` from ``first`` to ``last`` has (the page says so when
+    there are none, rather than handing out a file with only its header)."""
+    return int(_selected(books, first, last).count())
+
+
+def _postings(books: Iterable[Books], first: dt.date, last: dt.date) -> Iterator[tuple[Any, ...]]:
+    """The posted postings of ``books`` dated ``first`` to ``last``, in ledger, voucher and line order."""
     return (
-        Posting.objects.filter(where, entry__posted=True, entry__date__gte=first, entry__date__lte=last)
+        _selected(books, first, last)
         .order_by("entry__ledger__code", "entry__voucher_number", "id")
         .values_list(
             "entry__ledger__code",

@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from klynge.common.dates import long_date
 from klynge.health import organisation_postings
 from klynge.web.forms import PostingsExportForm
 from klynge.web.views.common import actor
@@ -42,7 +43,20 @@ def postings_export(request: HttpRequest) -> HttpResponse | StreamingHttpRespons
             first=data["fra"],
             last=data["til"],
         )
-        if found is not None:
+        if found is not None and not found.count:
+            # Nothing to hand over: say so on the page rather than give a file with only its header.
+            form.add_error(
+                None,
+                _(
+                    "Der er ingen konteringer for %(organisation)s fra %(first)s til %(last)s. Vælg en anden periode."
+                )
+                % {
+                    "organisation": found.organisation.name,
+                    "first": long_date(found.first),
+                    "last": long_date(found.last),
+                },
+            )
+        elif found is not None:
             # Streamed: the whole ledger is never held in memory (issue #12).
             response = StreamingHttpResponse(found.chunks, content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
