@@ -221,8 +221,10 @@ def test_the_catalogue_entry_shows_what_another_cluster_needs_and_adopts_it(
         assert expected in entry, expected
     pdf = nord_client.get(reverse("health_catalogue_ssu_report", args=[done.pk]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    # the own cluster's secretariat is not offered to adopt its own initiative
-    assert "Overtag som ny idé" not in text(client.get(reverse("health_catalogue_detail", args=[done.pk])))
+    # the own cluster's secretariat is not offered to adopt its own initiative, and is told why
+    own = text(client.get(reverse("health_catalogue_detail", args=[done.pk])))
+    assert "Overtag som ny idé" not in own and "Indsatsen er jeres egen klynges" in own
+    assert "Indsatsen er jeres egen klynges" not in entry
     response = nord_client.post(
         reverse("health_catalogue_adopt", args=[done.pk]), {"overtag-cluster": nord.pk}, follow=True
     )

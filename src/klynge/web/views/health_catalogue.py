@@ -176,6 +176,9 @@ def _detail(request: HttpRequest, initiative: Initiative, form: AdoptForm | None
             "adoptions": adopters(initiative),
             "documents": initiative.documents.all(),
             "adopt_form": form or (AdoptForm(prefix="overtag", clusters=clusters) if clusters else None),
+            # A secretariat that cannot adopt is told why: the initiative is its own cluster's.
+            "own_initiative": not clusters
+            and access.health_clusters(actor(request), Action.EDIT).filter(pk=initiative.cluster_id).exists(),
             "section": "health_catalogue",
         },
     )
