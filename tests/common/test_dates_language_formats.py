@@ -184,3 +184,22 @@ def test_the_explanation_of_an_amount_writes_its_days_in_the_pages_language() ->
     with translation.override("en"):
         assert period_text(first, last) == "1 June–31 December 2019"
         assert period_text(first, dt.date(2020, 1, 15)) == "1 June 2019–15 January 2020"
+
+
+def test_amounts_are_written_the_way_the_pages_language_writes_numbers() -> None:
+    """#13: "1.234,50 kr." on Danish pages, "DKK 1,234.50" on English ones (rounded to øre, half up);
+    the claim letters and the CSV files stay Danish (their own tests)."""
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from klynge.common.money import amount_text
+    from klynge.payouts.explain import kr
+    from klynge.web.templatetags.klynge_web import dkk
+
+    with translation.override("da"):
+        assert dkk(Decimal("1234.5")) == "1.234,50 kr." and kr(Decimal("-20000")) == "-20.000,00 kr."
+        assert amount_text(Decimal("0.125")) == "0,13"
+    with translation.override("en"):
+        assert dkk(Decimal("1234.5")) == "DKK 1,234.50" and kr(Decimal("-20000")) == "DKK -20,000.00"
+        assert amount_text(Decimal("0.125")) == "0.13" and dkk(Decimal("10000"), "short") == "DKK 10,000"

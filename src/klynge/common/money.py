@@ -49,3 +49,16 @@ class MoneyField(models.BigIntegerField):
         from django import forms
 
         return forms.DecimalField(max_digits=15, decimal_places=2, **kwargs)
+
+
+def amount_text(value: Decimal) -> str:
+    """An amount as a person reads it in the active language (#13): ``1.234,50`` on Danish pages (as
+    :func:`klynge.core.money.format_dkk`), ``1,234.50`` on English ones; rounded to øre, half up. Files
+    for machines and Danish documents (CSV, claim letters) keep :func:`format_dkk`."""
+    from django.utils.translation import get_language
+
+    from klynge.core.money import format_dkk, round_ore
+
+    if not (get_language() or "da").startswith("en"):
+        return format_dkk(round_ore(Decimal(value)))
+    return f"{round_ore(Decimal(value)):,.2f}"

@@ -23,7 +23,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from klynge.core.money import ZERO, format_dkk
+from klynge.common.money import amount_text
+from klynge.core.money import ZERO
 from klynge.health.models import HealthCluster, HealthMember, Initiative
 from klynge.health.selectors import settlement
 
@@ -220,7 +221,7 @@ def money_flow_pdf(flow: MoneyFlow, *, compress: bool = True) -> bytes:
 
 
 def _kr(amount: Decimal) -> str:
-    return _("%(amount)s kr.") % {"amount": format_dkk(amount)}
+    return _("%(amount)s kr.") % {"amount": amount_text(amount)}
 
 
 def _stack(

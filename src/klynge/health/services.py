@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from klynge.accounts.access import Action, is_admin, organisations, require_health
 from klynge.audit.log import record, snapshot
 from klynge.common.dates import long_date
+from klynge.common.money import amount_text
 from klynge.core.money import (
     MoneyError,
     ambiguous_thousands,
-    format_dkk,
     from_danish,
     parse_amount,
     round_ore,
@@ -165,9 +165,9 @@ def _carry_overs_hold(cluster: HealthCluster, years: Any, field: str, label: str
                     % {
                         "label": label,
                         "member": c.member.name,
-                        "left": format_dkk(left),
+                        "left": amount_text(left),
                         "year": year,
-                        "carried": format_dkk(c.amount),
+                        "carried": amount_text(c.amount),
                         "next": year + 1,
                     },
                 )
@@ -298,7 +298,7 @@ def funds_set(*, actor: Any, member: HealthMember, year: int, amount: Any, note:
         actor,
         "health.funds",
         _("Fælles midler for %(member)s %(year)s sat til %(amount)s kr.")
-        % {"member": member.name, "year": year, "amount": format_dkk(value)},
+        % {"member": member.name, "year": year, "amount": amount_text(value)},
         obj,
         before,
         snapshot(obj),
@@ -358,7 +358,7 @@ def funds_distribute(
                 "amount": parts[str(member.pk)],
                 "source": CommonFund.Source.KEY,
                 "note": _("Fordelt af en pulje på %(pot)s kr. (%(key)s)")
-                % {"pot": format_dkk(total), "key": Initiative.KeyType(key_type).label},
+                % {"pot": amount_text(total), "key": Initiative.KeyType(key_type).label},
             },
         )
         stored.append(obj)
@@ -367,7 +367,7 @@ def funds_distribute(
         actor,
         "health.funds_distribute",
         _("Pulje på %(pot)s kr. for %(year)s fordelt mellem %(count)s medlemmer")
-        % {"pot": format_dkk(total), "year": year, "count": len(members)},
+        % {"pot": amount_text(total), "year": year, "count": len(members)},
         cluster,
         after={str(m.pk): f"{parts[str(m.pk)]:f}" for m in members},
     )
@@ -456,8 +456,8 @@ def _carry_over_create(
             "amount",
             _("Beløb: %(amount)s kr. er mere end de %(left)s kr., %(member)s har tilbage af %(year)s.")
             % {
-                "amount": format_dkk(value),
-                "left": format_dkk(max(left, Decimal(0))),
+                "amount": amount_text(value),
+                "left": amount_text(max(left, Decimal(0))),
                 "member": member.name,
                 "year": from_year,
             },
@@ -515,7 +515,7 @@ def carry_over_confirm(
         actor,
         "health.carry_over",
         _("%(amount)s kr. af %(member)s' midler videreført fra %(year)s til %(next)s")
-        % {"amount": format_dkk(value), "member": member.name, "year": from_year, "next": from_year + 1},
+        % {"amount": amount_text(value), "member": member.name, "year": from_year, "next": from_year + 1},
         obj,
         after=snapshot(obj),
     )
@@ -552,7 +552,7 @@ def carry_over_withdraw(*, actor: Any, carry_over: CarryOver, reason: str) -> Ca
         "health.carry_over_withdraw",
         _("Videreførslen af %(amount)s kr. fra %(year)s for %(member)s trukket tilbage: %(reason)s")
         % {
-            "amount": format_dkk(obj.amount),
+            "amount": amount_text(obj.amount),
             "year": obj.from_year,
             "member": member.name,
             "reason": obj.withdrawal_reason,
@@ -1085,7 +1085,7 @@ def budget_line_add(
         actor,
         "initiative.budget",
         _("Budgetlinje %(activity)s: %(amount)s kr.")
-        % {"activity": line.activity, "amount": format_dkk(amount)},
+        % {"activity": line.activity, "amount": amount_text(amount)},
         line,
         after=snapshot(line),
     )
@@ -1147,7 +1147,7 @@ def cost_set(
         actor,
         "initiative.cost",
         _("Faktisk udgift for %(title)s, %(member)s %(year)s: %(amount)s kr.")
-        % {"title": initiative.title, "member": executor.name, "year": year, "amount": format_dkk(value)},
+        % {"title": initiative.title, "member": executor.name, "year": year, "amount": amount_text(value)},
         obj,
         before,
         snapshot(obj),
@@ -2149,7 +2149,7 @@ def council_carry_over_confirm(*, actor: Any, member: HealthMember, amount: Any,
         _(
             "%(amount)s kr. af %(member)s' ubrugte midler fra %(year)s videreført til sundhedsrådet %(council)s"
         )
-        % {"amount": format_dkk(value), "member": member.name, "year": from_year, "council": council.name},
+        % {"amount": amount_text(value), "member": member.name, "year": from_year, "council": council.name},
         obj,
         after=snapshot(obj),
     )

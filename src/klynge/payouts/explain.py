@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from klynge.core.money import format_dkk
+from klynge.common.money import amount_text
 
 
 class LineLike(Protocol):
@@ -48,7 +48,7 @@ def period_text(first: dt.date | None, last: dt.date | None) -> str:
 
 
 def kr(amount: Decimal | None) -> str:
-    return _("%(amount)s kr.") % {"amount": format_dkk(amount if amount is not None else Decimal(0))}
+    return _("%(amount)s kr.") % {"amount": amount_text(amount if amount is not None else Decimal(0))}
 
 
 def _rules() -> dict[str, tuple[str, str]]:

@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 
 from klynge.accounts.models import Role, RoleAssignment
 from klynge.common.dates import long_date
-from klynge.core.money import format_dkk
+from klynge.common.money import amount_text
 
 NEW_DAYS = 30  # "new": completed, uploaded, joined or reported within this many days
 
@@ -46,7 +46,7 @@ class Section:
 def _about(amount: Decimal) -> str:
     """``2.200 kr.``: an expected amount rounded to whole hundreds, for "ca."."""
     rounded = (amount / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP) * 100
-    return _("%(amount)s kr.") % {"amount": format_dkk(rounded).removesuffix(",00")}
+    return _("%(amount)s kr.") % {"amount": amount_text(rounded).removesuffix(",00").removesuffix(".00")}
 
 
 # --- GP clusters --------------------------------------------------------------------------------------
@@ -90,7 +90,7 @@ def write_off_items(assignment: RoleAssignment) -> list[Item]:
         Item(
             _("Afskrivning af %(amount)s på krav til %(cluster)s venter på din godkendelse")
             % {
-                "amount": _("%(amount)s kr.") % {"amount": format_dkk(p.amount)},
+                "amount": _("%(amount)s kr.") % {"amount": amount_text(p.amount)},
                 "cluster": p.claim.cluster.name,
             },
             reverse("claim_detail", args=[p.claim_id]),
@@ -334,7 +334,7 @@ def finance_items(assignment: RoleAssignment, today: dt.date) -> list[Item]:
                 _("%(cluster)s: %(amount)s ubrugt fra %(year)s – bekræft videreførsel til %(next)s")
                 % {
                     "cluster": cluster.name,
-                    "amount": _("%(amount)s kr.") % {"amount": format_dkk(left)},
+                    "amount": _("%(amount)s kr.") % {"amount": amount_text(left)},
                     "year": year,
                     "next": year + 1,
                 },

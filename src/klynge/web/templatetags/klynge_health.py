@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 from django.urls import NoReverseMatch, reverse
 
+from klynge.common.money import amount_text
+
 register = template.Library()
 
 
@@ -26,8 +28,6 @@ def number(value: Any) -> str:
     800 → "800"."""
     from decimal import Decimal
 
-    from klynge.core.money import format_dkk
-
     if value is None or value == "":
         return ""
-    return format_dkk(Decimal(str(value))).removesuffix(",00")
+    return amount_text(Decimal(str(value))).removesuffix(",00").removesuffix(".00")

@@ -10,7 +10,7 @@ from django import forms, template
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from klynge.core.money import format_dkk
+from klynge.common.money import amount_text
 from klynge.registry.models import DocumentType
 from klynge.web.forms import document_type_name
 
@@ -19,15 +19,16 @@ register = template.Library()
 
 @register.filter
 def dkk(value: Decimal | int | str | None, style: str = "") -> str:
-    """An amount in Danish format with the currency: ``20000`` → ``20.000,00 kr.``; empty stays empty.
+    """An amount with the currency in the page's language: ``20000`` → ``20.000,00 kr.`` (English
+    ``DKK 20,000.00``); empty stays empty.
 
     ``dkk:"short"`` leaves out zero øre (``10.000 kr.``), as in a rate.
     """
     if value is None or value == "":
         return ""
-    text = format_dkk(Decimal(str(value)))
+    text = amount_text(Decimal(str(value)))
     if style == "short":
-        text = text.removesuffix(",00")
+        text = text.removesuffix(",00").removesuffix(".00")
     return _("%(amount)s kr.") % {"amount": text}
 
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from klynge.accounts import access
 from klynge.accounts.access import Action
+from klynge.common.money import amount_text
 from klynge.core.money import format_dkk
 from klynge.payouts import claims
 from klynge.payouts.bank import scope
@@ -164,7 +165,7 @@ def write_off_propose(request: HttpRequest, claim_pk: int) -> HttpResponse:
                     "Forslaget om at afskrive %(amount)s kr. er gemt. En godkender i regionen (ikke dig) "
                     "skal godkende det, før kravet er afskrevet."
                 )
-                % {"amount": format_dkk(done.amount)},
+                % {"amount": amount_text(done.amount)},
             )
             return redirect("claim_detail", claim_pk=claim.pk)
     return _detail(request, claim, form)

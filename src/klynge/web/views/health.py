@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 
 from klynge.accounts import access
 from klynge.accounts.access import Action
-from klynge.core.money import format_dkk
+from klynge.common.money import amount_text
 from klynge.health import imports, selectors, services
 from klynge.health.models import (
     ActualCost,
@@ -307,7 +307,7 @@ def funds_set(request: HttpRequest, pk: int) -> HttpResponse:
                 request,
                 cluster,
                 _("Fælles midler for %(member)s %(year)s er sat til %(amount)s kr.")
-                % {"member": saved.member.name, "year": saved.year, "amount": format_dkk(saved.amount)},
+                % {"member": saved.member.name, "year": saved.year, "amount": amount_text(saved.amount)},
                 "midler",
             )
     return _cluster_page(request, cluster, form)
@@ -368,7 +368,7 @@ def cost_import(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("%(count)s udgifter er importeret (i alt %(total)s kr.).")
-                % {"count": len(report.rows), "total": format_dkk(report.total)},
+                % {"count": len(report.rows), "total": amount_text(report.total)},
             )
     return render(
         request,
@@ -495,7 +495,7 @@ def carry_over_confirm(request: HttpRequest, member_pk: int) -> HttpResponse:
                 request,
                 _("Videreførsel af %(amount)s kr. fra %(year)s til %(next)s er bekræftet for %(member)s.")
                 % {
-                    "amount": format_dkk(saved.amount),
+                    "amount": amount_text(saved.amount),
                     "year": saved.from_year,
                     "next": saved.from_year + 1,
                     "member": member.name,
@@ -534,7 +534,7 @@ def council_carry_over_confirm(request: HttpRequest, member_pk: int) -> HttpResp
                     "Videreførsel af %(amount)s kr. fra %(year)s til sundhedsrådet %(council)s er bekræftet for %(member)s."
                 )
                 % {
-                    "amount": format_dkk(saved.amount),
+                    "amount": amount_text(saved.amount),
                     "year": saved.from_year,
                     "council": member.cluster.successor.name,  # type: ignore[union-attr]
                     "member": member.name,
@@ -563,7 +563,7 @@ def carry_over_withdraw(request: HttpRequest, carry_pk: int) -> HttpResponse:
     messages.success(
         request,
         _("Videreførslen af %(amount)s kr. fra %(year)s for %(member)s er trukket tilbage.")
-        % {"amount": format_dkk(carry.amount), "year": carry.from_year, "member": carry.member.name},
+        % {"amount": amount_text(carry.amount), "year": carry.from_year, "member": carry.member.name},
     )
     return redirect(reverse("health_finance") + f"#carry-{carry.member_id}")
 

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 from klynge.accounts import access
 from klynge.accounts.access import Action
 from klynge.common.dates import long_date
-from klynge.core.money import format_dkk
+from klynge.common.money import amount_text
 from klynge.health import secretariat, services
 from klynge.health.catalogue import unit_cost
 from klynge.health.models import (
@@ -338,7 +338,7 @@ def budget_line_add(request: HttpRequest, pk: int, initiative_pk: int) -> HttpRe
                 request,
                 initiative,
                 _("Budgetlinjen %(activity)s på %(amount)s kr. er tilføjet.")
-                % {"activity": line.activity, "amount": format_dkk(line.amount)},
+                % {"activity": line.activity, "amount": amount_text(line.amount)},
                 "budget",
             )
     return _detail(request, cluster, initiative, form)
@@ -381,7 +381,7 @@ def cost_set(request: HttpRequest, pk: int, initiative_pk: int) -> HttpResponse:
                 request,
                 initiative,
                 _("Faktisk udgift for %(member)s %(year)s er sat til %(amount)s kr.")
-                % {"member": cost.executor.name, "year": cost.year, "amount": format_dkk(cost.amount)},
+                % {"member": cost.executor.name, "year": cost.year, "amount": amount_text(cost.amount)},
                 "udgifter",
             )
     return _detail(request, cluster, initiative, form)
