@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
@@ -91,20 +91,11 @@ def kept_key(name: str, *parts: object) -> str:
 
 def kept(name: str, compute: Callable[[], T], *parts: object) -> T:
     """``compute()``, or what it gave at the same state of the data, day and language."""
-    key = kept_key(name, *parts)
-    found = cache.get(key)
-    if found is None:
-        found = compute()
-        cache.set(key, found, SECONDS)
-    return found
+    return cast(T, cache.get_or_set(kept_key(name, *parts), compute, SECONDS))
 
 
 def kept_for_good(name: str, compute: Callable[[], T], *parts: object) -> T:
     """``compute()`` of something that never changes once made (a released run's payout explained in
     words: a released run is frozen by the database), kept per language only."""
     key = ":".join(["klynge", name, *map(str, parts), get_language() or ""])
-    found = cache.get(key)
-    if found is None:
-        found = compute()
-        cache.set(key, found, SECONDS)
-    return found
+    return cast(T, cache.get_or_set(key, compute, SECONDS))

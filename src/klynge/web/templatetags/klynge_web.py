@@ -127,11 +127,7 @@ class KeptNode(template.Node):
         request = context.get("request")
         scope = access.scope_key(getattr(request, "user", None))
         key = kept_key(self.name, scope, *(part.resolve(context) for part in self.parts))
-        html = cache.get(key)
-        if html is None:
-            html = self.nodelist.render(context)
-            cache.set(key, html, SECONDS)
-        return str(html)
+        return str(cache.get_or_set(key, lambda: self.nodelist.render(context), SECONDS))
 
 
 @register.tag("kept")
