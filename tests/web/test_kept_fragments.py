@@ -168,3 +168,75 @@ def test_a_get_request_reads_the_state_once_and_nothing_outside_it_reuses_it(
     before = kept.recorded_version()
     services.cluster_update(actor=officer, cluster=cluster, name="Klynge Ny")
     assert kept.recorded_version() != before  # outside a request it is read every time
+
+
+def test_one_process_computes_a_kept_value_while_the_others_wait_for_it(tmp_path: Any, settings: Any) -> None:
+    """After a change, the server's processes asking for the same figure at once must not all compute
+    it (≈ 3 s for a region overview at ten times the national data): one does, the others wait and
+    read what it kept. Threads stand in for the processes: each takes the lock through its own file."""
+    import threading
+    import time
+
+    from django.core.cache import caches
+
+    from klynge.web.kept import kept_value
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    caches["default"].clear()
+    computed: list[int] = []
+    got: list[Any] = []
+    start = threading.Barrier(4)
+
+    def compute() -> dict[str, int]:
+        computed.append(1)
+        time.sleep(0.3)
+        return {"total": 42}
+
+    def ask() -> None:
+        start.wait()
+        got.append(kept_value("klynge:test-figure:1", compute, lock=("test-figure", 1)))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert got == [{"total": 42}] * 4
+    assert len(computed) == 1
+    assert list((tmp_path / "cache-locks").iterdir())  # the lock files lie beside the cache, not in it
+
+
+def test_a_kept_value_made_inside_another_on_the_same_lock_does_not_wait_for_itself(
+    tmp_path: Any, settings: Any, monkeypatch: Any
+) -> None:
+    """A kept fragment showing kept figures takes two locks; when both names fall on the same lock
+    file (here: one lock file for all), the inner one must not wait for the outer one for ever."""
+    from django.core.cache import caches
+
+    from klynge.web import kept
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    caches["default"].clear()
+    monkeypatch.setattr(kept, "LOCKS", 1)
+    import threading
+
+    inner = lambda: kept.kept_value("klynge:inner", lambda: 2, lock=("inner",))  # noqa: E731
+    got: list[int] = []
+    thread = threading.Thread(
+        target=lambda: got.append(kept.kept_value("klynge:outer", lambda: inner() + 1, lock=("outer",))),
+        daemon=True,  # if it waits for itself, the test fails instead of hanging
+    )
+    thread.start()
+    thread.join(timeout=10)
+    assert got == [3]
+    assert kept.kept_value("klynge:outer", lambda: 0, lock=("outer",)) == 3  # kept

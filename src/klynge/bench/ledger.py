@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -204,28 +204,40 @@ def _tools(journal_file: Path, ours: dict[str, Decimal], *, repeat: int) -> dict
         if path is None:
             found[tool] = "not installed"
             continue
-        command = [path, "-f", str(journal_file), "bal"]
+        command = [path, "-f", str(journal_file), "bal", "--flat", "--no-total"]
         if tool == "hledger":
-            command += ["--flat", "--no-total", "-O", "csv"]
+            command += ["-O", "csv"]
+        else:  # ledger-cli: one "account<TAB>amount" line per account
+            command += ["--balance-format", "%(account)\t%(display_total)\n"]
         runs = []
         for _ in range(repeat):
             run = functools.partial(subprocess.run, command, check=True, capture_output=True, text=True)
             seconds, done = _timed(run)
             runs.append(seconds)
         found[tool] = _spread(runs)
-        if tool == "hledger":
-            found[tool]["agrees"] = _hledger_totals(done.stdout) == {k: v for k, v in ours.items() if v}
+        totals = _hledger_totals(done.stdout) if tool == "hledger" else _ledger_totals(done.stdout)
+        found[tool]["agrees"] = totals == {k: v for k, v in ours.items() if v}
     return found
 
 
 def _hledger_totals(csv_text: str) -> dict[str, Decimal]:
+    rows = (row.split('","') for row in csv_text.strip().splitlines()[1:])
+    return _totals((account.strip('"'), amount.strip('"')) for account, amount in rows)
+
+
+def _ledger_totals(text: str) -> dict[str, Decimal]:
+    rows = (line.split("\t") for line in text.strip().splitlines())
+    return _totals((account, amount) for account, amount in rows)
+
+
+def _totals(rows: Iterable[tuple[str, str]]) -> dict[str, Decimal]:
+    """Account code → balance from (journal account name, "1.234,56 DKK") rows."""
     from klynge.ledger.export import account_name
     from klynge.ledger.models import Account
 
     code_of = {account_name(a): a.code for a in Account.objects.all()}
     totals = {}
-    for row in csv_text.strip().splitlines()[1:]:
-        account, amount = (cell.strip('"') for cell in row.split('","'))
+    for account, amount in rows:
         value = Decimal(amount.replace(" DKK", "").replace(".", "").replace(",", "."))
         if value:
             totals[code_of[account]] = value

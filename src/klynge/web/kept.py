@@ -6,7 +6,10 @@ one entry in the append-only audit trail, so the trail's newest entry names the 
 figure computed at that state is right until a newer entry exists. Django's admin writes no audit
 entry but logs every change it makes in its own log, so that log's newest entry is part of the state
 too. The key also holds the day (the figures are as of today) and the language (some carry translated
-words). The cache is Django's default, one per process: a worker computes a figure once per change.
+words). The cache is Django's default: in production files on disk shared by the server's processes
+(``KLYNGE_CACHE=files``), so a figure is computed once per change, not once per process; one process
+makes it while the others wait for it (:func:`_making`), instead of all computing the same thing when
+a change has just ended the old one.
 
 ``{% kept "name" part ... %}`` (``klynge_web``) keeps a fragment of a page the same way, for everyone
 whose roles and scopes are the same (:func:`klynge.accounts.access.scope_key`): a fragment must show
@@ -16,8 +19,13 @@ prepared this run").
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from django.core.cache import cache
@@ -28,6 +36,8 @@ from django.utils.translation import get_language
 
 T = TypeVar("T")
 SECONDS = 3600  # the longest a figure is kept (a newer change ends it at once)
+LOCKS = 256  # lock files beside a cache on disk: a key's name and parts pick one
+_MISSING = object()
 
 
 _request = threading.local()  # the state read once per GET request (reset as each request starts)
@@ -91,11 +101,65 @@ def kept_key(name: str, *parts: object) -> str:
 
 def kept(name: str, compute: Callable[[], T], *parts: object) -> T:
     """``compute()``, or what it gave at the same state of the data, day and language."""
-    return cast(T, cache.get_or_set(kept_key(name, *parts), compute, SECONDS))
+    return kept_value(kept_key(name, *parts), compute, lock=(name, *parts))
 
 
 def kept_for_good(name: str, compute: Callable[[], T], *parts: object) -> T:
     """``compute()`` of something that never changes once made (a released run's payout explained in
     words: a released run is frozen by the database), kept per language only."""
     key = ":".join(["klynge", name, *map(str, parts), get_language() or ""])
-    return cast(T, cache.get_or_set(key, compute, SECONDS))
+    return kept_value(key, compute, lock=(name, *parts))
+
+
+def kept_value(key: str, compute: Callable[[], T], *, lock: tuple[object, ...]) -> T:
+    """The cache's value of ``key``, or ``compute()``'s, then kept. Only one process computes it: the
+    others wait for it and read what it kept (a region overview at ten times the national data takes
+    ≈ 3 s to compute; five processes doing it at once after a change made every page wait, #12)."""
+    value = cache.get(key, _MISSING)
+    if value is not _MISSING:
+        return cast(T, value)
+    with _making(lock):
+        value = cache.get(key, _MISSING)  # made by another process while this one waited
+        if value is _MISSING:
+            value = compute()
+            cache.set(key, value, SECONDS)
+    return cast(T, value)
+
+
+def _making(lock: tuple[object, ...]) -> Any:
+    """A lock held while a kept value is computed, shared by every process using the same cache on
+    disk: an exclusive ``flock`` on one of ``LOCKS`` files beside the cache, chosen by the value's name
+    and parts (not the state of the data, so a figure's new version waits for the one being made). The
+    operating system lets go of it if the process dies. A cache in memory is the process's own: no
+    other process can be waiting for it."""
+    folder = getattr(cache, "_dir", None)  # FileBasedCache's folder
+    if folder is None:
+        return nullcontext()
+    stripe = int(hashlib.blake2b(repr(lock).encode(), digest_size=4).hexdigest(), 16) % LOCKS
+    path = Path(folder).parent / f"{Path(folder).name}-locks" / f"{stripe:03d}.lock"
+    held = _held()
+    # A kept value made inside another (a kept fragment showing kept figures) may fall on a lock this
+    # thread already holds: taking it again through a new file would wait for itself for ever.
+    return nullcontext() if path in held else _flock(path, held)
+
+
+def _held() -> set[Path]:
+    if not hasattr(_locks, "held"):
+        _locks.held = set()
+    return cast(set[Path], _locks.held)
+
+
+_locks = threading.local()  # the lock files this thread holds
+
+
+@contextmanager
+def _flock(path: Path, held: set[Path]) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        held.add(path)
+        yield
+    finally:
+        held.discard(path)
+        os.close(fd)  # closing lets go of the lock

@@ -119,15 +119,14 @@ class KeptNode(template.Node):
         self.nodelist, self.name, self.parts = nodelist, name, parts
 
     def render(self, context: template.Context) -> str:
-        from django.core.cache import cache
-
         from klynge.accounts import access
-        from klynge.web.kept import SECONDS, kept_key
+        from klynge.web.kept import kept_key, kept_value
 
         request = context.get("request")
         scope = access.scope_key(getattr(request, "user", None))
-        key = kept_key(self.name, scope, *(part.resolve(context) for part in self.parts))
-        return str(cache.get_or_set(key, lambda: self.nodelist.render(context), SECONDS))
+        parts = [part.resolve(context) for part in self.parts]
+        key = kept_key(self.name, scope, *parts)
+        return str(kept_value(key, lambda: self.nodelist.render(context), lock=(self.name, scope, *parts)))
 
 
 @register.tag("kept")

@@ -36,8 +36,11 @@ def cluster_list(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "form": form,
-        "clusters": Paginator(clusters.order_by("region__code", "name", "pk"), PAGE).get_page(
-            request.GET.get("side")
+        # Counted and read only when the page's kept table is made (#12): the count is of every match.
+        "clusters": SimpleLazyObject(
+            lambda: Paginator(clusters.order_by("region__code", "name", "pk"), PAGE).get_page(
+                request.GET.get("side")
+            )
         ),
         "show_region": regions.count() != 1,
         "can_create": access.regions(user, Action.ADMINISTER).exists(),

@@ -89,12 +89,15 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
     region = run.region
     lines = PayoutLine.objects.order_by("id")
-    payouts = Paginator(
-        run.payouts.select_related("cluster")
-        .annotate(line_count=Count("lines"))
-        .order_by("cluster__name", "pk"),
-        PAGE,
-    ).get_page(request.GET.get("side"))
+    # Counted and read only when the page's kept part is made (#12).
+    payouts = SimpleLazyObject(
+        lambda: Paginator(
+            run.payouts.select_related("cluster")
+            .annotate(line_count=Count("lines"))
+            .order_by("cluster__name", "pk"),
+            PAGE,
+        ).get_page(request.GET.get("side"))
+    )
     claims = (
         run.claims.select_related("cluster")
         .prefetch_related(Prefetch("lines", queryset=lines), "repayments")
@@ -108,6 +111,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "run": run,
         "region": region,
         "payouts": payouts,
+        "payout_count": run.payouts.count(),
         "claims": claims,
         "carried": run.carried_forward.select_related("cluster").order_by("cluster__name"),
         "may_approve": may_approve and run.status == "draft" and run.prepared_by_id != user.pk,
