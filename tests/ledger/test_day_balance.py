@@ -213,9 +213,9 @@ def test_verify_names_a_balance_changed_behind_the_databases_back(books: Ledger,
             cursor.execute("UPDATE ledger_daybalance SET amount = amount + 1 WHERE id = %s", [row.pk])
         else:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE waits for no deferred check
-            cursor.execute("ALTER TABLE ledger_daybalance DISABLE TRIGGER ledger_daybalance_guard")
+            cursor.execute("ALTER TABLE ledger_daybalance DISABLE TRIGGER ledger_daybalance_update_guard")
             cursor.execute("UPDATE ledger_daybalance SET amount = amount + 1 WHERE id = %s", [row.pk])
-            cursor.execute("ALTER TABLE ledger_daybalance ENABLE TRIGGER ledger_daybalance_guard")
+            cursor.execute("ALTER TABLE ledger_daybalance ENABLE TRIGGER ledger_daybalance_update_guard")
     report = verify()
     assert report.mismatch is not None
     assert report.mismatch.table == "ledger_daybalance" and report.mismatch.id == row.pk
