@@ -265,6 +265,7 @@ def _copy(table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]])
     """PostgreSQL: write ``rows`` with ``COPY … FROM STDIN`` (one statement; its triggers fire as an
     INSERT's: the row triggers per row, the statement triggers once with all the rows)."""
     with (
+        connection.wrap_database_errors,  # psycopg's errors as Django's, as cursor.execute raises them
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
     ):
