@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 
 from klynge.audit.models import AuditEntry
+from klynge.common.bulk import copy_rows
 from klynge.ledger import export, selectors, services
 from klynge.ledger.models import Account, JournalEntry, Ledger, Posting
 from klynge.ledger.services import Line
@@ -331,5 +332,5 @@ def test_database_checks_rows_written_with_copy(ledger: Ledger, admin_user: Any)
         ),
     ]:
         with pytest.raises(DatabaseError, match=rule), transaction.atomic():
-            services._copy(table, columns, rows)
+            copy_rows(table, columns, rows)
     assert JournalEntry.objects.count() == 1 and Posting.objects.count() == 2

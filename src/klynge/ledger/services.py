@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from klynge.audit.log import lock_chain, record, record_many
 from klynge.audit.models import AuditEntry
 from klynge.common import hashchain
+from klynge.common.bulk import copy_rows, new_ids
 from klynge.core.money import format_dkk, to_ore
 from klynge.ledger.models import Account, JournalEntry, Ledger, Posting
 
@@ -252,27 +253,6 @@ def _insert(table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]
     return ids
 
 
-def _new_ids(table: str, count: int) -> list[int]:
-    """PostgreSQL: ``count`` new ids from the table's sequence, ascending."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
-        )
-        return sorted(row[0] for row in cursor.fetchall())
-
-
-def _copy(table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
-    """PostgreSQL: write ``rows`` with ``COPY … FROM STDIN`` (one statement; its triggers fire as an
-    INSERT's: the row triggers per row, the statement triggers once with all the rows)."""
-    with (
-        connection.wrap_database_errors,  # psycopg's errors as Django's, as cursor.execute raises them
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
-
-
 POSTING_COLUMNS = ("entry_id", "account_id", "amount", "party", "text")
 
 
@@ -323,7 +303,7 @@ def entries_post(*, actor: Any, ledger: Ledger, drafts: Sequence[Draft]) -> list
             for i, draft in enumerate(batch)
         ]
         if postgresql:
-            ids = _new_ids("ledger_journalentry", len(entries))
+            ids = new_ids("ledger_journalentry", len(entries))
         else:
             ids = _insert("ledger_journalentry", ENTRY_COLUMNS, [_entry_row(e) for e in entries])
         for entry, pk in zip(entries, ids, strict=True):
@@ -336,7 +316,7 @@ def entries_post(*, actor: Any, ledger: Ledger, drafts: Sequence[Draft]) -> list
         ]
         posting_rows = [(p.entry_id, p.account_id, to_ore(p.amount), p.party, p.text) for p in postings]
         if postgresql:
-            ids = _new_ids("ledger_posting", len(postings))
+            ids = new_ids("ledger_posting", len(postings))
         else:
             ids = _insert("ledger_posting", POSTING_COLUMNS, posting_rows)
         for posting, pk in zip(postings, ids, strict=True):
@@ -350,12 +330,12 @@ def entries_post(*, actor: Any, ledger: Ledger, drafts: Sequence[Draft]) -> list
             entry.posted = True
         with connection.cursor() as cursor:
             if postgresql:
-                _copy(
+                copy_rows(
                     "ledger_journalentry",
                     ("id", *ENTRY_COLUMNS, "previous_hash", "hash"),
                     [(e.pk, *_entry_row(e), e.previous_hash, e.hash) for e in entries],
                 )
-                _copy(
+                copy_rows(
                     "ledger_posting",
                     ("id", *POSTING_COLUMNS),
                     [(p.id, *row) for p, row in zip(postings, posting_rows, strict=True)],
