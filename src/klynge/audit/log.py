@@ -89,13 +89,14 @@ def record_many(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
     # PostgreSQL: one COPY, the ids drawn first in the chain's order (what bulk_create does, without the
     # driver quoting every value in Python: #12, a year-end's 100.000 entries audited).
     fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+    columns = ["id"] + [str(f.column) for f in fields]
     for entry, pk in zip(entries, new_ids(AuditEntry._meta.db_table, len(entries)), strict=True):
         entry.pk = pk
         entry._state.adding = False
         entry._state.db = connection.alias
     copy_rows(
         AuditEntry._meta.db_table,
-        ["id", *(f.column for f in fields)],
+        columns,
         [(e.pk, *(f.get_db_prep_save(getattr(e, f.attname), connection) for f in fields)) for e in entries],
     )
     return list(entries)

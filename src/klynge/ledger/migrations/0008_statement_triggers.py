@@ -209,9 +209,9 @@ def _restore_old(apps, schema_editor):
         "ledger_daybalance_insert_guard",
         "ledger_daybalance_undeletable",
     ):
-        schema_editor.execute(f"DROP TRIGGER {name} ON {B}")
+        schema_editor.execute(f"DROP TRIGGER {name} ON {B}", params=None)
     for name in ("ledger_posting_insert_open_entry", "ledger_posting_guard"):
-        schema_editor.execute(f"DROP TRIGGER {name} ON {P}")
+        schema_editor.execute(f"DROP TRIGGER {name} ON {P}", params=None)
     for name in (
         "ledger_entries_posted",
         "ledger_voucher_gapless",
@@ -219,19 +219,20 @@ def _restore_old(apps, schema_editor):
         "ledger_entry_immutable",
         "ledger_entry_not_inserted_posted",
     ):
-        schema_editor.execute(f"DROP TRIGGER {name} ON {E}")
+        schema_editor.execute(f"DROP TRIGGER {name} ON {E}", params=None)
     schema_editor.execute(
         "DROP FUNCTION ledger_daybalance_updated(), ledger_daybalance_inserted(), ledger_entries_posted(), "
-        "ledger_postings_to_open_entries(), ledger_vouchers_gapless(), ledger_refuse()"
+        "ledger_postings_to_open_entries(), ledger_vouchers_gapless(), ledger_refuse()",
+        params=None,
     )
-    schema_editor.execute("DROP INDEX ledger_entry_ledger_date_voucher")
+    schema_editor.execute("DROP INDEX ledger_entry_ledger_date_voucher", params=None)
     # 0002's functions (its deferred balance function, dropped by 0007, again dropped) and row triggers.
-    schema_editor.execute(invariants.PG_FUNCTIONS)
-    schema_editor.execute("DROP FUNCTION ledger_deferred_balance()")
+    schema_editor.execute(invariants.PG_FUNCTIONS, params=None)
+    schema_editor.execute("DROP FUNCTION ledger_deferred_balance()", params=None)
     for statement in invariants.POSTGRESQL[1:3]:
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)
     for statement in day_balance.POSTGRESQL[1:]:
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)
 
 
 def _apply(apps, schema_editor):
