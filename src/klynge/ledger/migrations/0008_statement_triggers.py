@@ -59,17 +59,19 @@ UPDATED = """SELECT n.id, n.ledger_id, n.account_id, n.date, n.amount - o.amount
 # True when a written row does not add exactly the posted postings of its ledger, account and date with
 # voucher in its range. The posted postings of each ledger and date in the union of the rows' ranges
 # are read once (entries by the index ledger_entry_ledger_date_voucher, their postings by entry_id) and
-# then matched to the rows, not read again for each row.
+# then matched to the rows, not read again for each row. (A LATERAL subquery with OFFSET 0 is not
+# flattened into a join: each is read through its index, never by scanning the whole table, whatever
+# the planner guesses of a transition table's rows.)
 DAYBALANCE_REFUSED = f"""EXISTS (
     WITH c AS MATERIALIZED ({{changed}}),
     span AS (SELECT ledger_id, date, MIN(after_v) AS lo, MAX(upto) AS hi FROM c GROUP BY ledger_id, date),
     postings AS MATERIALIZED (
         SELECT e.ledger_id, e.date, e.voucher_number, p.account_id, p.amount
         FROM span s
-        JOIN {E} e ON e.ledger_id = s.ledger_id AND e.date = s.date
-            AND e.voucher_number > s.lo AND e.voucher_number <= s.hi
-        CROSS JOIN LATERAL (SELECT account_id, amount FROM {P} WHERE entry_id = e.id OFFSET 0) p
-        WHERE e.posted),
+        CROSS JOIN LATERAL (SELECT id, ledger_id, date, voucher_number FROM {E}
+            WHERE ledger_id = s.ledger_id AND date = s.date AND voucher_number > s.lo
+                AND voucher_number <= s.hi AND posted OFFSET 0) e
+        CROSS JOIN LATERAL (SELECT account_id, amount FROM {P} WHERE entry_id = e.id OFFSET 0) p),
     added AS (
         SELECT c.id, SUM(x.amount) AS amount
         FROM postings x
