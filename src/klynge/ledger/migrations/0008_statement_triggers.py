@@ -8,12 +8,15 @@ thousands of updates of the same few rows when a batch shares one date. ``entrie
 batch with one statement per table (multi-row INSERTs, one ``UPDATE … FROM (VALUES …)`` that posts
 them all), and PostgreSQL's statement-level AFTER triggers with transition tables (``REFERENCING NEW
 TABLE AS …``) check the statement's rows together. An AFTER statement trigger runs at the end of the
-statement (not at commit); its error undoes the whole statement, as a BEFORE row trigger's does.
+statement (not at commit); its error undoes the whole statement, as a BEFORE row trigger's does. COPY
+fires them as an INSERT does (tests/ledger/test_ledger.py writes with COPY and is refused).
 
 Ledger entries (``ledger_journalentry``):
 - inserted: refused when inserted posted (row trigger with ``WHEN (NEW.posted)``: costs nothing
   otherwise); gapless vouchers per statement: the vouchers a statement inserts into a ledger must be
-  exactly the ledger's highest before it + 1, + 2, …, + n (one row: highest + 1, as before);
+  exactly the ledger's highest before it + 1, + 2, …, + n (one row: highest + 1, as before; within
+  one statement their order no longer matters — the row trigger refused the rows 3, 2 after 1, which
+  leave the same numbers without a gap);
 - updated or deleted: refused when posted (row triggers with ``WHEN (OLD.posted)``);
 - posted (an UPDATE setting ``posted``): per statement, every entry it posts must have postings
   summing to zero and at least two of them, or the whole statement is refused (one unbalanced entry
