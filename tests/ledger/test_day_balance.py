@@ -213,9 +213,9 @@ def test_verify_names_a_balance_changed_behind_the_databases_back(books: Ledger,
             cursor.execute("UPDATE ledger_daybalance SET amount = amount + 1 WHERE id = %s", [row.pk])
         else:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE waits for no deferred check
-            cursor.execute("ALTER TABLE ledger_daybalance DISABLE TRIGGER ledger_daybalance_guard")
+            cursor.execute("ALTER TABLE ledger_daybalance DISABLE TRIGGER ledger_daybalance_update_guard")
             cursor.execute("UPDATE ledger_daybalance SET amount = amount + 1 WHERE id = %s", [row.pk])
-            cursor.execute("ALTER TABLE ledger_daybalance ENABLE TRIGGER ledger_daybalance_guard")
+            cursor.execute("ALTER TABLE ledger_daybalance ENABLE TRIGGER ledger_daybalance_update_guard")
     report = verify()
     assert report.mismatch is not None
     assert report.mismatch.table == "ledger_daybalance" and report.mismatch.id == row.pk
@@ -278,3 +278,72 @@ def test_exports_are_streamed_in_voucher_order_and_read_as_before(
     hledger, beancount = list(export.hledger_chunks(books)), list(export.beancount_chunks(books))
     assert len(hledger) > 3 and len(beancount) > 3
     assert ("".join(hledger), "".join(beancount)) == whole
+
+
+def test_database_refuses_a_balance_claiming_vouchers_it_does_not_add(books: Ledger, admin_user: Any) -> None:
+    """The guard accepts a row adding the posted postings of a range of vouchers (PostgreSQL posts a
+    batch with one statement) or of one voucher (SQLite): no claim that is not exactly that passes."""
+    post(books, admin_user, "100.00", D(2020, 1, 15))
+    post(books, admin_user, "5.00", D(2020, 1, 15))
+    other_day = post(books, admin_user, "7.00", D(2020, 1, 16))
+    with connection.cursor() as cursor:  # voucher 4: on 2020-01-15, not posted
+        cursor.execute(
+            "INSERT INTO ledger_journalentry (ledger_id, voucher_number, date, text, source, source_id,"
+            " posted, created_at) VALUES (%s, 4, '2020-01-15', 'raw', '', '', %s, CURRENT_TIMESTAMP)",
+            [books.pk, False],
+        )
+        open_id = JournalEntry.objects.get(ledger=books, voucher_number=4).pk
+        for account, ore in (("5110", 300), ("1010", -300)):
+            cursor.execute(
+                "INSERT INTO ledger_posting (entry_id, account_id, amount, party, text)"
+                " VALUES (%s, %s, %s, '', '')",
+                [open_id, Account.objects.get(code=account).pk, ore],
+            )
+    row = DayBalance.objects.get(ledger=books, account__code="5110", date=D(2020, 1, 15))
+    assert (row.amount, row.last_voucher) == (Decimal("105.00"), 2)
+    update = "UPDATE ledger_daybalance SET amount = amount + %s, last_voucher = %s WHERE id = %s"
+    for ore, voucher in [
+        (700, other_day.voucher_number),  # voucher 3's postings, but on another date
+        (300, 4),  # voucher 4's postings, but it is not posted
+        (1000, 4),  # both
+        (0, 4),  # nothing added, a later voucher named
+        (-10500, 2),  # all counted once more, backwards
+    ]:
+        assert "ledger_daybalance_guarded" in refused(update, [ore, voucher, row.pk])
+    insert = (
+        "INSERT INTO ledger_daybalance (ledger_id, account_id, date, amount, last_voucher)"
+        " VALUES (%s, %s, %s, %s, %s)"
+    )
+    liability = Account.objects.get(code="2110").pk
+    for ore, voucher in [(0, 4), (300, 4), (10500, 2)]:
+        assert "ledger_daybalance_guarded" in refused(
+            insert, [books.pk, liability, "2020-01-15", ore, voucher]
+        )
+    assert selectors.balances(books) == selectors.balances_from_postings(books)
+
+
+def test_an_entry_numbered_before_one_posted_on_its_account_and_date_cannot_be_posted(
+    books: Ledger,
+) -> None:
+    """Both databases count a row's entries by voucher: once a later voucher is counted on an account and
+    date, an earlier one left unposted can no longer be posted there (it would not be counted)."""
+    ids = []
+    with connection.cursor() as cursor:
+        for number in (1, 2):
+            cursor.execute(
+                "INSERT INTO ledger_journalentry (ledger_id, voucher_number, date, text, source, source_id,"
+                " posted, created_at) VALUES (%s, %s, '2020-01-15', 'raw', '', '', %s, CURRENT_TIMESTAMP)",
+                [books.pk, number, False],
+            )
+            ids.append(JournalEntry.objects.get(ledger=books, voucher_number=number).pk)
+            for account, ore in (("5110", 100 * number), ("1010", -100 * number)):
+                cursor.execute(
+                    "INSERT INTO ledger_posting (entry_id, account_id, amount, party, text)"
+                    " VALUES (%s, %s, %s, '', '')",
+                    [ids[-1], Account.objects.get(code=account).pk, ore],
+                )
+        cursor.execute("UPDATE ledger_journalentry SET posted = %s WHERE id = %s", [True, ids[1]])
+    message = refused("UPDATE ledger_journalentry SET posted = %s WHERE id = %s", [True, ids[0]])
+    assert "ledger_daybalance_guarded" in message
+    assert selectors.balances(books) == {"1010": Decimal("-2.00"), "5110": Decimal("2.00")}
+    assert selectors.balances(books) == selectors.balances_from_postings(books)

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 
 from klynge.audit.models import AuditEntry
+from klynge.common.bulk import copy_rows
 from klynge.ledger import export, selectors, services
 from klynge.ledger.models import Account, JournalEntry, Ledger, Posting
 from klynge.ledger.services import Line
@@ -231,3 +232,105 @@ def test_hledger_reads_the_export_and_agrees_with_every_balance(
         for code, amount in selectors.balances(ledger).items()
     }
     assert from_hledger == expected
+
+
+# --- Statements that write many rows at once (PostgreSQL checks them per statement, #12) ------------
+
+
+def test_database_refuses_a_whole_update_posting_one_unbalanced_entry_among_balanced_ones(
+    ledger: Ledger,
+) -> None:
+    ids = [open_entry(ledger, number) for number in (1, 2, 3)]
+    for entry_id in ids:
+        add_posting(entry_id, "5110", 1000)
+        add_posting(entry_id, "1010", -1000 if entry_id != ids[1] else -999)
+    message = refused(
+        "UPDATE ledger_journalentry SET posted = %s WHERE ledger_id = %s", [True, ledger.pk], immediate=True
+    )
+    assert "ledger_unbalanced" in message
+    assert not JournalEntry.objects.filter(posted=True).exists()  # not even the balanced ones
+    lone = open_entry(ledger, 4)  # one posting only, posted with balanced ones
+    add_posting(lone, "5110", 1)
+    raw("DELETE FROM ledger_posting WHERE entry_id = %s AND amount = -999", [ids[1]])
+    add_posting(ids[1], "1010", -1000)
+    assert "ledger_unbalanced" in refused(
+        "UPDATE ledger_journalentry SET posted = %s WHERE ledger_id = %s", [True, ledger.pk]
+    )
+    raw("UPDATE ledger_journalentry SET posted = %s WHERE id IN (%s, %s, %s)", [True, *ids])
+    assert JournalEntry.objects.filter(posted=True).count() == 3
+    assert selectors.balances(ledger) == {"1010": Decimal("-30.00"), "5110": Decimal("30.00")}
+
+
+INSERT_ENTRIES = (
+    "INSERT INTO ledger_journalentry (ledger_id, voucher_number, date, text, source, source_id, posted,"
+    " created_at) VALUES "
+)
+
+
+def entries_sql(ledger: Ledger, numbers: list[int]) -> tuple[str, list[Any]]:
+    values = ", ".join(["(%s, %s, '2020-01-01', 'raw', '', '', %s, CURRENT_TIMESTAMP)"] * len(numbers))
+    return INSERT_ENTRIES + values, [value for n in numbers for value in (ledger.pk, n, False)]
+
+
+def test_database_refuses_a_multi_row_insert_with_a_gap_in_voucher_numbers(
+    ledger: Ledger, admin_user: Any
+) -> None:
+    pay(ledger, admin_user, "1.00")
+    for numbers in ([2, 4], [3, 4], [2, 3, 5], [5]):
+        assert "ledger_voucher_gap" in refused(*entries_sql(ledger, numbers))
+    raw(*entries_sql(ledger, [2, 3, 4]))
+    assert list(JournalEntry.objects.values_list("voucher_number", flat=True)) == [1, 2, 3, 4]
+
+
+def test_database_refuses_a_multi_row_insert_of_postings_when_one_entry_is_posted(
+    ledger: Ledger, admin_user: Any
+) -> None:
+    posted = pay(ledger, admin_user, "1.00")
+    open_id = open_entry(ledger, 2)
+    account = Account.objects.get(code="5110").pk
+    message = refused(
+        "INSERT INTO ledger_posting (entry_id, account_id, amount, party, text)"
+        " VALUES (%s, %s, 5, '', ''), (%s, %s, 5, '', '')",
+        [open_id, account, posted.pk, account],
+    )
+    assert "ledger_append_only" in message
+    assert not Posting.objects.filter(entry_id=open_id).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_database_checks_rows_written_with_copy(ledger: Ledger, admin_user: Any) -> None:
+    posted = pay(ledger, admin_user, "1.00")
+    account = Account.objects.get(code="5110").pk
+    entry_columns = (
+        "ledger_id",
+        "voucher_number",
+        "date",
+        "text",
+        "source",
+        "source_id",
+        "posted",
+        "created_at",
+    )
+    for table, columns, rows, rule in [
+        (
+            "ledger_posting",
+            ("entry_id", "account_id", "amount", "party", "text"),
+            [(posted.pk, account, 5, "", "")],
+            "ledger_append_only",
+        ),
+        (
+            "ledger_journalentry",
+            entry_columns,
+            [(ledger.pk, 3, D(2020, 1, 1), "x", "", "", False, posted.created_at)],
+            "ledger_voucher_gap",
+        ),
+        (
+            "ledger_journalentry",
+            entry_columns,
+            [(ledger.pk, 2, D(2020, 1, 1), "x", "", "", True, posted.created_at)],
+            "ledger_append_only",
+        ),
+    ]:
+        with pytest.raises(DatabaseError, match=rule), transaction.atomic():
+            copy_rows(table, columns, rows)
+    assert JournalEntry.objects.count() == 1 and Posting.objects.count() == 2

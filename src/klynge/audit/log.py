@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from klynge.audit.models import AuditEntry
 from klynge.common import hashchain
+from klynge.common.bulk import copy_rows, new_ids
 
 # Any constant key: one advisory lock (PostgreSQL) serialises the writers of the audit chain.
 AUDIT_CHAIN_LOCK = 0x6B6C796E6765_01
@@ -83,7 +84,22 @@ def record_many(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
         if entry.at is None:
             entry.at = timezone.now()
     _chain(entries)
-    return AuditEntry.objects.bulk_create(entries)
+    if connection.vendor != "postgresql":
+        return AuditEntry.objects.bulk_create(entries)
+    # PostgreSQL: one COPY, the ids drawn first in the chain's order (what bulk_create does, without the
+    # driver quoting every value in Python: #12, a year-end's 100.000 entries audited).
+    fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+    columns = ["id"] + [str(f.column) for f in fields]
+    for entry, pk in zip(entries, new_ids(AuditEntry._meta.db_table, len(entries)), strict=True):
+        entry.pk = pk
+        entry._state.adding = False
+        entry._state.db = connection.alias
+    copy_rows(
+        AuditEntry._meta.db_table,
+        columns,
+        [(e.pk, *(f.get_db_prep_save(getattr(e, f.attname), connection) for f in fields)) for e in entries],
+    )
+    return list(entries)
 
 
 def snapshot(obj: models.Model | None, fields: list[str] | None = None) -> dict[str, Any] | None:

@@ -11,7 +11,9 @@ Posted entries are also hash-chained per ledger (``hash``, ``previous_hash``; se
 
 The ledger keeps its own running balances (migration 0005): when an entry is posted, a database
 trigger adds its postings to :class:`DayBalance` (per ledger, account and date), and the table takes no
-other change: every row written must add exactly one newly posted entry's postings; no row is deleted.
+other change: every row written must add exactly the postings of newly posted entries (SQLite: one
+entry's; PostgreSQL, which posts a batch with one statement since migration 0008: those of a range of
+vouchers after the row's last one); no row is deleted.
 """
 
 from __future__ import annotations
@@ -120,9 +122,9 @@ class Posting(models.Model):
 class DayBalance(models.Model):
     """The sum of the posted postings of one account in one ledger on one date, kept by the database.
 
-    Written only by the trigger that posts an entry (migration 0005), never by the application: each
-    write adds the postings of the entry posted (``last_voucher``), and the database refuses any other
-    write. A trial balance sums these rows instead of every posting."""
+    Written only by the trigger that posts entries (migrations 0005 and 0008), never by the
+    application: each write adds the postings of the entries posted, up to ``last_voucher``, and the
+    database refuses any other write. A trial balance sums these rows instead of every posting."""
 
     ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from klynge.audit.log import lock_chain, record, record_many
 from klynge.audit.models import AuditEntry
 from klynge.common import hashchain
+from klynge.common.bulk import copy_rows, new_ids
 from klynge.core.money import format_dkk, to_ore
 from klynge.ledger.models import Account, JournalEntry, Ledger, Posting
 
@@ -252,12 +253,22 @@ def _insert(table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]
     return ids
 
 
+POSTING_COLUMNS = ("entry_id", "account_id", "amount", "party", "text")
+
+
 @transaction.atomic
 def entries_post(*, actor: Any, ledger: Ledger, drafts: Sequence[Draft]) -> list[JournalEntry]:
     """Post many balanced entries in one transaction, in the given order: the same checks, voucher
     numbers, hash chain, database triggers and audit records (one per entry) as :func:`entry_post`
     called for each in turn, but with the rows written a batch at a time (issue #12: a national
-    year-end's 100.000 entries). All or nothing: one refused entry refuses them all."""
+    year-end's 100.000 entries). All or nothing: one refused entry refuses them all.
+
+    PostgreSQL: the batch's ids are drawn from the sequences first, so the hashes are known before
+    anything is written; entries (unposted, with their hashes) and postings are written with one COPY
+    each and posted with one UPDATE, whose statement triggers check every entry's balance and add them
+    to the running balances at once (ledger migration 0008). SQLite: multi-row INSERTs returning the
+    ids, then one UPDATE per entry (``posted`` and the hashes), as :func:`entry_post` makes; its row
+    triggers check and count each in turn."""
     if not drafts:
         return []
     for draft in drafts:
@@ -273,6 +284,7 @@ def entries_post(*, actor: Any, ledger: Ledger, drafts: Sequence[Draft]) -> list
     )
     previous = _chain_head(locked)
     created_by = actor if getattr(actor, "pk", None) else None
+    postgresql = connection.vendor == "postgresql"
     posted: list[JournalEntry] = []
     for start in range(0, len(drafts), ENTRIES_PER_BATCH):
         batch = drafts[start : start + ENTRIES_PER_BATCH]
@@ -290,7 +302,10 @@ def entries_post(*, actor: Any, ledger: Ledger, drafts: Sequence[Draft]) -> list
             )
             for i, draft in enumerate(batch)
         ]
-        ids = _insert("ledger_journalentry", ENTRY_COLUMNS, [_entry_row(e) for e in entries])
+        if postgresql:
+            ids = new_ids("ledger_journalentry", len(entries))
+        else:
+            ids = _insert("ledger_journalentry", ENTRY_COLUMNS, [_entry_row(e) for e in entries])
         for entry, pk in zip(entries, ids, strict=True):
             entry.pk = pk
             entry._state.adding = False
@@ -299,14 +314,13 @@ def entries_post(*, actor: Any, ledger: Ledger, drafts: Sequence[Draft]) -> list
             for entry, draft in zip(entries, batch, strict=True)
             for line in draft.lines
         ]
-        ids = _insert(
-            "ledger_posting",
-            ("entry_id", "account_id", "amount", "party", "text"),
-            [(p.entry_id, p.account_id, to_ore(p.amount), p.party, p.text) for p in postings],
-        )
+        posting_rows = [(p.entry_id, p.account_id, to_ore(p.amount), p.party, p.text) for p in postings]
+        if postgresql:
+            ids = new_ids("ledger_posting", len(postings))
+        else:
+            ids = _insert("ledger_posting", POSTING_COLUMNS, posting_rows)
         for posting, pk in zip(postings, ids, strict=True):
             posting.id = pk
-        rows = []
         at = 0
         for entry, draft in zip(entries, batch, strict=True):
             own = sorted(postings[at : at + len(draft.lines)], key=lambda p: p.id)  # as verify reads them
@@ -314,13 +328,28 @@ def entries_post(*, actor: Any, ledger: Ledger, drafts: Sequence[Draft]) -> list
             entry.previous_hash = previous
             entry.hash = previous = hashchain.digest(previous, entry_content(entry, own))
             entry.posted = True
-            rows.append((True, entry.previous_hash, entry.hash, entry.pk))
         with connection.cursor() as cursor:
-            # One UPDATE per entry, as entry_post makes: the triggers check and count each in turn.
-            cursor.executemany(
-                "UPDATE ledger_journalentry SET posted = %s, previous_hash = %s, hash = %s WHERE id = %s",
-                rows,
-            )
+            if postgresql:
+                copy_rows(
+                    "ledger_journalentry",
+                    ("id", *ENTRY_COLUMNS, "previous_hash", "hash"),
+                    [(e.pk, *_entry_row(e), e.previous_hash, e.hash) for e in entries],
+                )
+                copy_rows(
+                    "ledger_posting",
+                    ("id", *POSTING_COLUMNS),
+                    [(p.id, *row) for p, row in zip(postings, posting_rows, strict=True)],
+                )
+                cursor.execute(
+                    "UPDATE ledger_journalentry SET posted = true"
+                    " WHERE ledger_id = %s AND voucher_number BETWEEN %s AND %s",
+                    [locked.pk, entries[0].voucher_number, entries[-1].voucher_number],
+                )
+            else:
+                cursor.executemany(
+                    "UPDATE ledger_journalentry SET posted = %s, previous_hash = %s, hash = %s WHERE id = %s",
+                    [(True, e.previous_hash, e.hash, e.pk) for e in entries],
+                )
         record_many(
             [
                 _audit_post(actor, locked, entry, draft.text, draft.lines)

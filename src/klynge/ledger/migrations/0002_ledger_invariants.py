@@ -8,6 +8,9 @@
 2. Append-only. Once posted, an entry and its postings can be neither updated nor deleted; postings
    cannot be added to a posted entry; an entry cannot be inserted already posted.
 3. Gapless vouchers. A new entry's voucher number must be the ledger's highest + 1.
+
+PostgreSQL's row triggers here were replaced by statement triggers checking the same rules once per
+statement (migration 0008; 0007 dropped the deferred balance check). SQLite keeps these.
 """
 
 from django.db import migrations

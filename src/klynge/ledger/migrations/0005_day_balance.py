@@ -13,7 +13,11 @@ The database keeps it, on PostgreSQL and SQLite alike:
    row can be deleted. (The entry named has its own row written when it is posted, so no entry can be
    counted twice.)
 
-Existing posted entries are summed into the table before its guards are created."""
+Existing posted entries are summed into the table before its guards are created.
+
+PostgreSQL since migration 0008: the posting trigger runs once per statement and adds all the entries it
+posts per ledger, account and date, and the guard accepts a row adding the posted postings of a range
+of vouchers (after the old ``last_voucher``, up to the new one). SQLite keeps the triggers here."""
 
 import django.db.models.deletion
 from django.db import migrations, models
