@@ -72,7 +72,12 @@ def members_of(cluster: HealthCluster) -> list[HealthMember]:
 
 def years_of(cluster: HealthCluster) -> list[int]:
     """The years the cluster has any figures for (population, funds, budget, costs, carry-over, an
-    initiative's period), and this year."""
+    initiative's period), and this year; kept until the next recorded change (six queries, asked by
+    every view of the cluster's pages: #12)."""
+    return kept("health-years", lambda: _years_of(cluster), cluster.pk)
+
+
+def _years_of(cluster: HealthCluster) -> list[int]:
     years = {timezone.localdate().year}
     years.update(Population.objects.filter(member__cluster=cluster).values_list("year", flat=True))
     years.update(CommonFund.objects.filter(member__cluster=cluster).values_list("year", flat=True))
