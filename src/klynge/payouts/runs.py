@@ -696,11 +696,10 @@ def run_release(*, actor: Any, run: PayoutRun, execution_date: dt.date | None = 
             debtor=paymentfile.Debtor(name=region.name, iban=region.payment_iban, bic=region.payment_bic),
             transfers=transfers(run),
         )
-    books = region_ledger(region)
-    for p in payouts:
-        ledger.entry_post(
-            actor=actor,
-            ledger=books,
+    # Every payout's and claim's booking in one call: the same vouchers, chain and audit entries as one
+    # entry_post each, written a batch at a time (#12: a national release must not post row by row).
+    drafts = [
+        ledger.Draft(
             date=run.run_date,
             text=_("Udbetaling af klyngemidler til %(cluster)s") % {"cluster": p.cluster.name},
             lines=[
@@ -710,10 +709,10 @@ def run_release(*, actor: Any, run: PayoutRun, execution_date: dt.date | None = 
             source="payout",
             source_id=str(p.pk),
         )
-    for c in run.claims.select_related("cluster"):
-        ledger.entry_post(
-            actor=actor,
-            ledger=books,
+        for p in payouts
+    ]
+    drafts += [
+        ledger.Draft(
             date=run.run_date,
             text=(
                 _("Krav om tilbagebetaling fra %(cluster)s (praksis %(practice)s)")
@@ -728,6 +727,9 @@ def run_release(*, actor: Any, run: PayoutRun, execution_date: dt.date | None = 
             source="claim",
             source_id=str(c.pk),
         )
+        for c in run.claims.select_related("cluster")
+    ]
+    ledger.entries_post(actor=actor, ledger=region_ledger(region), drafts=drafts)
     run.status = PayoutRun.Status.RELEASED
     run.released_by = actor
     run.released_at = now
