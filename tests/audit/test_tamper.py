@@ -184,6 +184,21 @@ def test_an_unbalanced_entry_is_named_by_verify(history: list[JournalEntry]) -> 
     assert "GP-TEST bilag 3: posteringerne giver 1 øre i 2 linjer" in verify_fails()
 
 
+def test_a_posting_moved_to_another_entry_is_named_at_the_entry_it_joined(history: list[JournalEntry]) -> None:
+    """verify reads entries and postings side by side (#12: bounded memory); a posting moved to an
+    earlier entry must still be counted with the entry it now belongs to, and an entry left with no
+    postings is named too."""
+    moved = history[2].postings.order_by("id").first()
+    with guards_lifted() as cursor:
+        cursor.execute("UPDATE ledger_posting SET entry_id = %s WHERE id = %s", [history[1].pk, moved.pk])
+    message = verify_fails()
+    assert f"ledger_journalentry id={history[1].pk}: GP-TEST bilag 2: posteringerne giver" in message
+    assert "i 3 linjer" in message
+    with guards_lifted() as cursor:
+        cursor.execute("DELETE FROM ledger_posting WHERE entry_id = %s", [history[1].pk])
+    assert "GP-TEST bilag 2: posteringerne giver 0 øre i 0 linjer" in verify_fails()
+
+
 def test_a_deleted_entry_leaves_a_gap_in_the_voucher_sequence_that_verify_names(
     history: list[JournalEntry],
 ) -> None:
