@@ -184,7 +184,9 @@ def test_an_unbalanced_entry_is_named_by_verify(history: list[JournalEntry]) -> 
     assert "GP-TEST bilag 3: posteringerne giver 1 øre i 2 linjer" in verify_fails()
 
 
-def test_a_posting_moved_to_another_entry_is_named_at_the_entry_it_joined(history: list[JournalEntry]) -> None:
+def test_a_posting_moved_to_another_entry_is_named_at_the_entry_it_joined(
+    history: list[JournalEntry],
+) -> None:
     """verify reads entries and postings side by side (#12: bounded memory); a posting moved to an
     earlier entry must still be counted with the entry it now belongs to, and an entry left with no
     postings is named too."""
