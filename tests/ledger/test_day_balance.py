@@ -347,3 +347,29 @@ def test_an_entry_numbered_before_one_posted_on_its_account_and_date_cannot_be_p
     assert "ledger_daybalance_guarded" in message
     assert selectors.balances(books) == {"1010": Decimal("-2.00"), "5110": Decimal("2.00")}
     assert selectors.balances(books) == selectors.balances_from_postings(books)
+
+
+def test_an_update_that_also_changes_an_id_is_refused(books: Ledger, admin_user: Any) -> None:
+    """PostgreSQL checks a statement's rows by matching old and new versions on the id; a statement
+    changing the id as well must not slip past (migration 0009, both databases)."""
+    post(books, admin_user, "100.00", D(2020, 1, 15))
+    row = DayBalance.objects.filter(ledger=books).order_by("id").first()
+    assert "an id never changes" in refused(
+        "UPDATE ledger_daybalance SET id = id + 1000000, amount = amount + 100 WHERE id = %s", [row.pk]
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_journalentry (ledger_id, voucher_number, date, text, source, source_id,"
+            " posted, created_at) VALUES (%s, 2, '2020-01-16', 'Tom', '', '', %s, %s) RETURNING id",
+            [books.pk, False, "2020-01-16 12:00:00+00:00"],
+        )
+        (empty,) = cursor.fetchone()
+    message = refused(
+        "UPDATE ledger_journalentry SET id = id + 1000000, posted = %s WHERE id = %s", [True, empty]
+    )
+    assert "an id never changes" in message
+    assert not JournalEntry.objects.get(pk=empty).posted
+    assert "ledger_unbalanced" in refused(
+        "UPDATE ledger_journalentry SET posted = %s WHERE id = %s", [True, empty]
+    )
+    assert selectors.balances(books) == selectors.balances_from_postings(books)

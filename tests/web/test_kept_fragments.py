@@ -240,3 +240,47 @@ def test_a_kept_value_made_inside_another_on_the_same_lock_does_not_wait_for_its
     thread.join(timeout=10)
     assert got == [3]
     assert kept.kept_value("klynge:outer", lambda: 0, lock=("outer",)) == 3  # kept
+
+
+def test_two_processes_making_kept_values_inside_others_in_opposite_order_never_wait_for_each_other(
+    tmp_path: Any, settings: Any
+) -> None:
+    """A kept fragment of one cluster's payouts makes the kept lines of its payouts; another cluster's
+    fragment may need the lines' locks in the opposite order. Holding one lock while waiting for the
+    next would leave both waiting for ever; only the outermost value takes a lock."""
+    import threading
+
+    from django.core.cache import caches
+
+    from klynge.web import kept
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    caches["default"].clear()
+    first, second = ("fragment", 1), ("fragment", 2)
+    assert kept.lock_path(first) != kept.lock_path(second)
+    both_inside = threading.Barrier(2, timeout=5)
+    got: list[str] = []
+
+    def make(outer: tuple[object, ...], inner: tuple[object, ...]) -> None:
+        def compute() -> str:
+            both_inside.wait()  # each holds its own value's lock (if it takes one) before the next
+            return (
+                kept.kept_value(f"klynge:inner:{inner[1]}", lambda: "lines", lock=inner) + f" of {outer[1]}"
+            )
+
+        got.append(kept.kept_value(f"klynge:outer:{outer[1]}", compute, lock=outer))
+
+    threads = [
+        threading.Thread(target=make, args=(first, second), daemon=True),
+        threading.Thread(target=make, args=(second, first), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert sorted(got) == ["lines of 1", "lines of 2"]

@@ -90,7 +90,7 @@ def _ledger(report: Report, ledger: Ledger) -> Mismatch | None:
     for entry in entries.iterator(chunk_size=2000):
         report.entries += 1
         lines = []
-        while postings.peek() is not None and postings.peek().entry_id == entry.pk:
+        while (following := postings.peek()) is not None and following.entry_id == entry.pk:
             lines.append(next(postings))
         label = f"{ledger.code} {_('bilag')} {entry.voucher_number}"
         if entry.voucher_number != expected_number:

@@ -130,36 +130,39 @@ def _making(lock: tuple[object, ...]) -> Any:
     """A lock held while a kept value is computed, shared by every process using the same cache on
     disk: an exclusive ``flock`` on one of ``LOCKS`` files beside the cache, chosen by the value's name
     and parts (not the state of the data, so a figure's new version waits for the one being made). The
-    operating system lets go of it if the process dies. A cache in memory is the process's own: no
-    other process can be waiting for it."""
+    operating system lets go of it if the process dies."""
+    path = lock_path(lock)
+    # Only the outermost kept value of a thread takes a lock. A value made inside another (a kept
+    # fragment showing kept figures) takes none: waiting for a second lock while holding one could
+    # wait for ever — for itself if both fall on the same file, or for another process holding the
+    # second and waiting for the first. The outer lock already keeps the others from making the same
+    # fragment; two different fragments may make the same inner value at once, as before the lock.
+    if path is None or getattr(_locks, "holding", False):
+        return nullcontext()
+    return _flock(path)
+
+
+def lock_path(lock: tuple[object, ...]) -> Path | None:
+    """The lock file of a kept value with these name and parts, beside a cache on disk (None for a
+    cache in the process's own memory, which no other process can be waiting for)."""
     folder = getattr(cache, "_dir", None)  # FileBasedCache's folder
     if folder is None:
-        return nullcontext()
+        return None
     stripe = int(hashlib.blake2b(repr(lock).encode(), digest_size=4).hexdigest(), 16) % LOCKS
-    path = Path(folder).parent / f"{Path(folder).name}-locks" / f"{stripe:03d}.lock"
-    held = _held()
-    # A kept value made inside another (a kept fragment showing kept figures) may fall on a lock this
-    # thread already holds: taking it again through a new file would wait for itself for ever.
-    return nullcontext() if path in held else _flock(path, held)
+    return Path(folder).parent / f"{Path(folder).name}-locks" / f"{stripe:03d}.lock"
 
 
-def _held() -> set[Path]:
-    if not hasattr(_locks, "held"):
-        _locks.held = set()
-    return cast(set[Path], _locks.held)
-
-
-_locks = threading.local()  # the lock files this thread holds
+_locks = threading.local()  # whether this thread holds a lock
 
 
 @contextmanager
-def _flock(path: Path, held: set[Path]) -> Iterator[None]:
+def _flock(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        held.add(path)
+        _locks.holding = True
         yield
     finally:
-        held.discard(path)
+        _locks.holding = False
         os.close(fd)  # closing lets go of the lock

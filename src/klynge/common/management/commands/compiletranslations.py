@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,5 +20,9 @@ class Command(BaseCommand):
                 mo_path = po_path.with_suffix(".mo")
                 if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
                     continue
-                polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+                # Written beside it and then moved into place: test processes running side by side
+                # (pytest-xdist) may compile at the same moment while others read the catalogue.
+                partial = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
+                polib.pofile(str(po_path)).save_as_mofile(str(partial))
+                os.replace(partial, mo_path)
                 self.stdout.write(f"compiled {mo_path}")
