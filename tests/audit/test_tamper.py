@@ -232,3 +232,23 @@ def test_concurrent_writers_chain_in_turn(ledger_flushable: None, region: Any, a
         t.join()
     assert AuditEntry.objects.filter(action="test").count() == 30
     assert verify().startswith("Alt stemmer:")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's snapshot isolation")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_verify_reads_one_moment_on_postgresql_while_others_post(
+    ledger_flushable: None, region: Any, admin_user: Any
+) -> None:
+    """Entries and postings are read by two cursors side by side: outside a caller's transaction
+    verify runs in one read-only REPEATABLE READ transaction, so both see the same moment."""
+    from django.test.utils import CaptureQueriesContext
+
+    from klynge.audit.verify import verify as check
+
+    record_outside = transaction.atomic()(record)
+    record_outside(actor=admin_user, action="test", summary="one", obj=region)
+    with CaptureQueriesContext(connection) as queries:
+        assert check().ok
+    statements = [q["sql"] for q in queries.captured_queries if q["sql"] != "BEGIN"]
+    assert statements[0] == "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"
+    assert len(statements) > 2

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from klynge.audit.log import content
@@ -171,7 +172,22 @@ def _day_balances(ledger: Ledger, sums: dict[tuple[int, str], int]) -> Mismatch 
 
 
 def verify() -> Report:
-    """Every chain and every ledger checked; ``report.mismatch`` is the first record that does not match."""
+    """Every chain and every ledger checked; ``report.mismatch`` is the first record that does not match.
+
+    PostgreSQL: in one REPEATABLE READ transaction, so every query sees the same moment however long
+    the check takes while others post (entries and their postings are read by two cursors side by
+    side, and a posting committed between their starts would otherwise look like a missing line).
+    Inside a caller's transaction (the tests) it reads what that transaction sees. SQLite reads each
+    query at its own moment (a read transaction would take the database's write lock, see settings:
+    ``transaction_mode``): there, run it when nobody posts."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            return _verify()
+    return _verify()
+
+
+def _verify() -> Report:
     report = Report()
     report.mismatch = _audit(report)
     if report.mismatch is not None:
