@@ -143,24 +143,21 @@ BEGIN
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
 
-CREATE OR REPLACE FUNCTION ledger_daybalance_inserted() RETURNS trigger AS $$
+"""
+# The running-balance guard for inserted and for updated rows: the same check of their voucher ranges.
+PG_FUNCTIONS += "".join(
+    f"""
+CREATE OR REPLACE FUNCTION ledger_daybalance_{name}() RETURNS trigger AS $$
 BEGIN
-    IF {DAYBALANCE_REFUSED.format(changed=INSERTED)} THEN
-        RAISE EXCEPTION 'ledger_daybalance_guarded: written only when an entry is posted'
-            USING ERRCODE = 'check_violation';
-    END IF;
-    RETURN NULL;
-END $$ LANGUAGE plpgsql;
-
-CREATE OR REPLACE FUNCTION ledger_daybalance_updated() RETURNS trigger AS $$
-BEGIN
-    IF {DAYBALANCE_REFUSED.format(changed=UPDATED)} THEN
+    IF {DAYBALANCE_REFUSED.format(changed=changed)} THEN
         RAISE EXCEPTION 'ledger_daybalance_guarded: written only when an entry is posted'
             USING ERRCODE = 'check_violation';
     END IF;
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
 """
+    for name, changed in (("inserted", INSERTED), ("updated", UPDATED))
+)
 
 PG_TRIGGERS = [
     f"""CREATE TRIGGER ledger_entry_not_inserted_posted BEFORE INSERT ON {E}
